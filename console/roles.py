@@ -1,0 +1,59 @@
+"""The people who use the console, as Django groups with permissions.
+
+Groups are (re)made after every `migrate`, so a new permission reaches its role without a manual
+step; admins are also staff (the Django admin is theirs).
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "agent": [
+        "customers.view_customer",
+    ],
+    "supervisor": [
+        "customers.view_customer",
+    ],
+    "steward": [
+        "customers.view_customer",
+        "customers.review_matches",
+        "customers.unmerge_customer",
+    ],
+    "admin": [
+        "customers.view_customer",
+        "customers.review_matches",
+        "customers.unmerge_customer",
+        "console.view_apiclient",
+        "console.change_apiclient",
+        "console.add_apiclient",
+    ],
+}
+ROLES = list(ROLE_PERMISSIONS)
+
+
+def ensure_roles() -> None:
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
+
+
+def ensure_roles_after_migrate(**kwargs) -> None:
+    ensure_roles()
+
+
+def assign_role(*, user, role: str) -> None:
+    if role not in ROLE_PERMISSIONS:
+        raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+    user.groups.add(Group.objects.get(name=role))
+    if role == "admin" and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def roles_of(user) -> list[str]:
+    return sorted(group.name for group in user.groups.all() if group.name in ROLE_PERMISSIONS)

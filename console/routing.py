@@ -1,0 +1,7 @@
+from django.urls import path
+
+from console import consumers
+
+websocket_urlpatterns = [
+    path("ws/agent/", consumers.AgentConsumer.as_asgi()),
+]

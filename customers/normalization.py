@@ -1,0 +1,431 @@
+"""Normalised match keys for identity resolution.
+
+Source systems write the same person in many ways: full- or half-width, hiragana or katakana,
+old or new kanji, "+81" or a leading 0, "1丁目1番1号" or "1-1-1". Matching never looks at raw
+text; it compares the keys built here. Everything in this module is pure (no ORM, no Django)
+and never raises on odd text: a value it cannot make sense of becomes "" (missing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import jaconv
+
+# Old-form (kyūjitai) and itaiji kanji that the same family writes either way; registries, card
+# embossers and legacy systems pick one or the other, so 髙橋 and 高橋 must compare equal. NFKC
+# already folds the CJK compatibility block, except the twelve "unified" compatibility ideographs
+# such as 﨑 (U+FA11), which are listed here. Values are never keys, so folding is idempotent.
+KANJI_VARIANTS: dict[str, str] = {
+    "髙": "高",
+    "﨑": "崎",
+    "嵜": "崎",
+    "碕": "崎",
+    "齋": "斎",
+    "齊": "斎",
+    "斉": "斎",
+    "邊": "辺",
+    "邉": "辺",
+    "澤": "沢",
+    "濱": "浜",
+    "濵": "浜",
+    "廣": "広",
+    "國": "国",
+    "櫻": "桜",
+    "壽": "寿",
+    "惠": "恵",
+    "眞": "真",
+    "德": "徳",
+    "藏": "蔵",
+    "龍": "竜",
+    "嶋": "島",
+    "嶌": "島",
+    "槇": "槙",
+    "冨": "富",
+    "條": "条",
+    "瀨": "瀬",
+    "增": "増",
+    "淺": "浅",
+    "會": "会",
+    "圓": "円",
+    "實": "実",
+    "榮": "栄",
+    "鐵": "鉄",
+    "曾": "曽",
+    "兒": "児",
+    "縣": "県",
+    "將": "将",
+    "萬": "万",
+    "彌": "弥",
+    "豐": "豊",
+    "來": "来",
+    "靜": "静",
+    "黑": "黒",
+    "傳": "伝",
+    "檜": "桧",
+    "穗": "穂",
+    "峯": "峰",
+    "栁": "柳",
+    "桒": "桑",
+    "舘": "館",
+    "渕": "淵",
+    "藪": "薮",
+    "鷗": "鴎",
+    "埜": "野",
+    "𠮷": "吉",
+    "﨔": "欅",
+}
+_KANJI_FOLDING = str.maketrans(KANJI_VARIANTS)
+
+# A fold can expose another one (NFKC can compose a base letter with a combining mark that a
+# removed space used to separate; "1丁目丁目" loses one 丁目 per pass), so each normaliser runs to
+# a fixed point. Real input settles in one or two passes; the cap only guards against a cycle.
+_MAX_PASSES = 8
+
+
+def _until_stable(fold: Callable[[str], str], value: str) -> str:
+    for _ in range(_MAX_PASSES):
+        folded = fold(value)
+        if folded == value:
+            break
+        value = folded
+    return value
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _is_invisible(character: str) -> bool:
+    # Whitespace (U+3000, tabs, NBSP ...) and format/control characters such as a zero-width
+    # space pasted from a web form carry no meaning in a name, number or address.
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf")
+
+
+def _fold_text(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value)
+    value = "".join(character for character in value if not _is_invisible(character))
+    return value.upper().translate(_KANJI_FOLDING)
+
+
+def normalise_text(value: object) -> str:
+    """NFKC, no whitespace, Latin upper-cased, common kanji variants folded."""
+    return _until_stable(_fold_text, _as_text(value))
+
+
+def normalise_name(value: object) -> str:
+    """A name in kanji or Latin letters, ready to compare."""
+    return normalise_text(value)
+
+
+# A middle dot separates the parts of a foreign name in kana (ジョン・スミス); like a space it is
+# a separator some systems keep and others drop.
+_KANA_SEPARATORS = str.maketrans("", "", "・")
+
+
+def _fold_kana(value: str) -> str:
+    return jaconv.hira2kata(_fold_text(value)).translate(_KANA_SEPARATORS)
+
+
+def normalise_kana(value: object) -> str:
+    """A kana reading in full-width katakana. Long vowels and small kana are left as written."""
+    return _until_stable(_fold_kana, _as_text(value))
+
+
+_NAME_SEPARATOR = re.compile(r"\s+")
+
+
+def split_name(
+    value: object, *, normalise: Callable[[object], str] = normalise_name
+) -> tuple[str, str]:
+    """(family, given) when the raw value separates them with whitespace, else (whole, "").
+
+    Japanese order is assumed (family first), which is how both desks key names in.
+    """
+    parts = _NAME_SEPARATOR.split(_as_text(value).strip(), maxsplit=1)
+    if len(parts) == 2:
+        family, given = normalise(parts[0]), normalise(parts[1])
+        if family and given:
+            return family, given
+    return normalise(value), ""
+
+
+# Fewer digits than a Japanese number with its area code cannot be dialled back, so it cannot
+# identify anybody.
+_MIN_PHONE_DIGITS = 9
+_JAPAN_COUNTRY_CODE = "81"
+
+
+def _decimal_digits(value: str) -> str:
+    return "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
+
+
+def normalise_phone(value: object) -> str:
+    """Digits only, with the Japanese country code turned back into the trunk prefix 0."""
+    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    digits = _decimal_digits(text)
+    if text.startswith("+"):
+        if digits.startswith(_JAPAN_COUNTRY_CODE):
+            national = digits[len(_JAPAN_COUNTRY_CODE) :]
+            # "+81 (0)3-..." keeps the trunk 0 in brackets; do not add a second one.
+            digits = national if national.startswith("0") else "0" + national
+    elif digits.startswith(_JAPAN_COUNTRY_CODE):
+        # No domestic number starts with 81 (they start with 0), so 81 followed by a
+        # national number's worth of digits is the country code written without "+".
+        national = digits[len(_JAPAN_COUNTRY_CODE) :]
+        if national.startswith("0") and len(national) in (10, 11):
+            digits = national
+        elif not national.startswith("0") and len(national) in (9, 10):
+            digits = "0" + national
+    return digits if len(digits) >= _MIN_PHONE_DIGITS else ""
+
+
+def _fold_email(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value)
+    return "".join(character for character in value if not _is_invisible(character)).lower()
+
+
+def normalise_email(value: object) -> str:
+    """Lower-cased address; "" when it has no "@"."""
+    email = _until_stable(_fold_email, _as_text(value))
+    return email if "@" in email else ""
+
+
+_POSTAL_CODE_DIGITS = 7
+
+
+def normalise_postal_code(value: object) -> str:
+    """Seven digits ("〒160-0022" → "1600022"); "" for anything else, never a guess."""
+    digits = _decimal_digits(unicodedata.normalize("NFKC", _as_text(value)))
+    return digits if len(digits) == _POSTAL_CODE_DIGITS else ""
+
+
+_GREGORIAN_DATE = re.compile(
+    r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?(?:[T\s].*)?"
+)
+_COMPACT_DATE = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})")
+_ERA_DATE = re.compile(
+    r"(?P<era>明治|大正|昭和|平成|令和|[MTSHR])\.?\s*(?P<year>\d{1,2}|元)\s*[-/.年]\s*"
+    r"(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+)
+# Gregorian year of each era's first year (元年); year n of an era is start + n - 1.
+ERA_FIRST_YEARS: dict[str, int] = {
+    "明治": 1868,
+    "M": 1868,
+    "大正": 1912,
+    "T": 1912,
+    "昭和": 1926,
+    "S": 1926,
+    "平成": 1989,
+    "H": 1989,
+    "令和": 2019,
+    "R": 2019,
+}
+
+
+def _iso_date(*, year: int, month: int, day: int) -> str:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return ""
+
+
+def normalise_date(value: object) -> str:
+    """ISO "YYYY-MM-DD" from a date, an ISO/slashed/年月日 string or a Japanese era date."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = unicodedata.normalize("NFKC", _as_text(value)).strip().upper()
+    if match := _GREGORIAN_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text):
+        year = int(match["year"])
+    elif match := _ERA_DATE.fullmatch(text):
+        year_of_era = 1 if match["year"] == "元" else int(match["year"])
+        if year_of_era < 1:
+            return ""
+        year = ERA_FIRST_YEARS[match["era"]] + year_of_era - 1
+    else:
+        return ""
+    return _iso_date(year=year, month=int(match["month"]), day=int(match["day"]))
+
+
+# Dashes that people and legacy systems type between block numbers: the katakana long-vowel mark
+# (ー, the most common), minus signs, hyphens and dashes of every width.
+_ADDRESS_DASHES = "ー‐‑‒–—―−﹣－⁃"
+_DASH_BETWEEN_DIGITS = re.compile(rf"(?<=\d)[{_ADDRESS_DASHES}](?=\d)")
+_KANJI_DIGITS = {c: n for n, c in enumerate("〇一二三四五六七八九")}
+_KANJI_CHOME = re.compile(r"([〇一二三四五六七八九十百]+)丁目")
+_BLOCK_SEPARATOR = re.compile(r"(\d+)(?:丁目|番地の|番地|番の|番|の)(?=-?\d)")
+# A trailing 丁目/番地/号 goes, but not the 号 of a room ("101号室"), which is part of its name.
+_BLOCK_SUFFIX = re.compile(r"(\d+)(?:丁目|番地|番|号)(?=$|[^\d\-室])")
+_REPEATED_DASH = re.compile(r"-{2,}")
+_POSTAL_MARK = re.compile(r"〒\d{3}-?\d{4}")
+
+
+def _kanji_number(numeral: str) -> str:
+    """ "三" → "3", "十二" → "12", "二十" → "20": enough for a chōme."""
+    total, current = 0, 0
+    for character in numeral:
+        if character == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif character == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + _KANJI_DIGITS[character]
+    return str(total + current)
+
+
+def _fold_address(value: str) -> str:
+    value = _fold_text(value)
+    value = _POSTAL_MARK.sub("", value)
+    value = _DASH_BETWEEN_DIGITS.sub("-", value)
+    value = _KANJI_CHOME.sub(lambda match: _kanji_number(match[1]) + "丁目", value)
+    value = _BLOCK_SEPARATOR.sub(r"\1-", value)
+    value = _BLOCK_SUFFIX.sub(r"\1", value)
+    return _REPEATED_DASH.sub("-", value)
+
+
+def normalise_address(value: object) -> str:
+    """Text normalisation plus block numbers folded: "新宿１丁目１番１号" → "新宿1-1-1".
+
+    Best effort: it does not add an omitted prefecture or resolve a building name.
+    """
+    return _until_stable(_fold_address, _as_text(value))
+
+
+# Source systems code gender as text, as ISO 5218 digits (1 male, 2 female) or in Japanese.
+_GENDER_CODES: dict[str, str] = {
+    "M": "M",
+    "MALE": "M",
+    "1": "M",
+    "男": "M",
+    "男性": "M",
+    "F": "F",
+    "FEMALE": "F",
+    "2": "F",
+    "女": "F",
+    "女性": "F",
+}
+
+
+def normalise_gender(value: object) -> str:
+    """ "M", "F", or "" when unknown or not stated."""
+    return _GENDER_CODES.get(normalise_text(value), "")
+
+
+@dataclass(frozen=True)
+class MatchKeys:
+    """A source record's normalised identity, stored as JSON beside the record."""
+
+    customer_number: str = ""
+    name: str = ""
+    family_name: str = ""
+    given_name: str = ""
+    name_kana: str = ""
+    family_kana: str = ""
+    given_kana: str = ""
+    birth_date: str = ""
+    gender: str = ""
+    phones: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    postal_code: str = ""
+    address: str = ""
+
+    def as_dict(self) -> dict[str, str | list[str]]:
+        """JSON-ready: sets become sorted lists, so equal keys serialise identically."""
+        data: dict[str, str | list[str]] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            data[field.name] = sorted(value) if isinstance(value, frozenset) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> MatchKeys:
+        """Read keys back from JSON; fields it does not know or lacks are ignored or empty."""
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            stored = data.get(field.name)
+            if field.name in ("phones", "emails"):
+                values[field.name] = frozenset(_as_text(item) for item in _as_list(stored))
+            else:
+                values[field.name] = _as_text(stored)
+        return cls(**values)
+
+
+def _as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return list(value)
+    return [value]
+
+
+def match_keys(record: Mapping[str, object]) -> MatchKeys:
+    """Keys of one source record (customer_number, name, name_kana, birth_date, gender,
+    phones, emails, postal_code, address; every field optional)."""
+    family_name, given_name = split_name(record.get("name"), normalise=normalise_name)
+    family_kana, given_kana = split_name(record.get("name_kana"), normalise=normalise_kana)
+    phones = {normalise_phone(phone) for phone in _as_list(record.get("phones"))}
+    emails = {normalise_email(email) for email in _as_list(record.get("emails"))}
+    return MatchKeys(
+        customer_number=normalise_text(record.get("customer_number")),
+        name=normalise_name(record.get("name")),
+        family_name=family_name if given_name else "",
+        given_name=given_name,
+        name_kana=normalise_kana(record.get("name_kana")),
+        family_kana=family_kana if given_kana else "",
+        given_kana=given_kana,
+        birth_date=normalise_date(record.get("birth_date")),
+        gender=normalise_gender(record.get("gender")),
+        phones=frozenset(phones - {""}),
+        emails=frozenset(emails - {""}),
+        postal_code=normalise_postal_code(record.get("postal_code")),
+        address=normalise_address(record.get("address")),
+    )
+
+
+# Keys go into an indexed column of this width; cutting a rare over-long name or e-mail keeps
+# equal values equal and only widens the block a little.
+BLOCKING_KEY_MAX_LENGTH = 200
+
+# How many leading kana of the reading go into the birth-date block: enough to keep a block to
+# a handful of people, few enough that a typo later in the name still lands in the same block.
+_KANA_PREFIX_LENGTH = 2
+
+
+def blocking_keys(keys: MatchKeys) -> set[str]:
+    """Short keys that two records of one person very likely share at least one of.
+
+    Candidates are fetched by these with one indexed lookup, so none of them is broad on its
+    own: a birth date always comes with a name part. The linking rules in match_rules all need
+    a shared identifier or a shared birth date and name, so every pair they link shares a key;
+    a kana typo is found unless it sits in the first two kana of an unsplit reading and only
+    the address is shared.
+    """
+    blocks: set[str] = set()
+    if keys.customer_number:
+        blocks.add(f"num:{keys.customer_number}")
+    blocks.update(f"tel:{phone}" for phone in keys.phones)
+    blocks.update(f"mail:{email}" for email in keys.emails)
+    if birth := keys.birth_date:
+        name_parts = {
+            "nb": keys.name,  # whole name in kanji: a changed phone, kanji variants
+            "kb": keys.name_kana,  # whole reading: records with kana only (ATM card names)
+            "gn": keys.given_name,  # given name: a surname changed by marriage
+            "gk": keys.given_kana,
+            "fk": keys.family_kana,  # family reading: a typo in the given name
+            "kp": keys.name_kana[:_KANA_PREFIX_LENGTH],  # reading prefix: a typo later on
+        }
+        blocks.update(f"{kind}:{part}:{birth}" for kind, part in name_parts.items() if part)
+    return {block[:BLOCKING_KEY_MAX_LENGTH] for block in blocks}

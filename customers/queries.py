@@ -1,0 +1,80 @@
+"""Reading customers: search in any width or script, resolving absorbed ids, and one customer
+with its source records and accounts in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from customers.models import Account, Customer, SourceRecord
+from customers.normalization import normalise_kana, normalise_name, normalise_phone
+
+MIN_PHONE_DIGITS = 9
+
+
+def current_customer(customer_id) -> Customer | None:
+    """The customer for an id, following a merge to the survivor (merges re-point chains, so
+    an absorbed id is at most one step from its survivor)."""
+    customer = Customer.objects.select_related("merged_into").filter(pk=customer_id).first()
+    if customer is not None and customer.merged_into_id is not None:
+        return customer.merged_into
+    return customer
+
+
+def live_customers() -> QuerySet[Customer]:
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
+def customers_with_phone(phone: str) -> QuerySet[Customer]:
+    normalised = normalise_phone(phone)
+    if not normalised:
+        return Customer.objects.none()
+    record_customers = SourceRecord.objects.filter(blocking_keys__key=f"tel:{normalised}").values(
+        "customer_id"
+    )
+    return live_customers().filter(pk__in=record_customers)
+
+
+def search_customers(query: str) -> QuerySet[Customer]:
+    """Phone, customer number, name or kana, typed in any width or script; prefix matches."""
+    query = (query or "").strip()
+    if not query:
+        return live_customers()
+    phone = normalise_phone(query)
+    if phone and len(phone) >= MIN_PHONE_DIGITS:
+        return customers_with_phone(phone)
+    name = normalise_name(query)
+    kana = normalise_kana(query)
+    by_name = live_customers().filter(search_name__startswith=name) if name else None
+    by_kana = live_customers().filter(search_kana__startswith=kana) if kana else None
+    by_number = live_customers().filter(customer_number__iexact=name)
+    combined = by_number
+    for part in (by_name, by_kana):
+        if part is not None:
+            combined = combined | part
+    return combined
+
+
+@dataclass(frozen=True)
+class CustomerRecords:
+    customer: Customer
+    merged_from: str | None
+    source_records: list[SourceRecord]
+    accounts: list[Account]
+
+
+def customer_with_records(customer_id) -> CustomerRecords | None:
+    """Three queries whatever the customer's size: the customer (following a merge), its source
+    records with their accounts."""
+    customer = current_customer(customer_id)
+    if customer is None:
+        return None
+    records = list(
+        SourceRecord.objects.filter(customer=customer)
+        .order_by("system", "external_id")
+        .prefetch_related(Prefetch("accounts", queryset=Account.objects.order_by("kind", "id")))
+    )
+    accounts = [account for record in records for account in record.accounts.all()]
+    merged_from = str(customer_id) if str(customer.pk) != str(customer_id) else None
+    return CustomerRecords(
+        customer=customer, merged_from=merged_from, source_records=records, accounts=accounts
+    )

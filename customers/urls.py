@@ -1,0 +1,7 @@
+from django.urls import path
+
+from customers import api
+
+urlpatterns = [
+    path("customers/", api.CustomerListApi.as_view(), name="api-customer-list"),
+]

@@ -1,0 +1,40 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory, api_key
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def client_with_scopes(api):
+    """An API client authenticated with a fresh key carrying the given scopes."""
+
+    def make(*scopes: str) -> APIClient:
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=list(scopes))}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="agent001", role="agent")
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="super001", role="supervisor")
+
+
+@pytest.fixture
+def steward(db):
+    return UserFactory(username="steward001", role="steward")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin")

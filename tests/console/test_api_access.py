@@ -1,0 +1,107 @@
+"""Integration clients: bearer keys, scopes, revocation, rate limits; and people's sessions."""
+
+import pytest
+from django.core.management import call_command
+
+from console.api_clients import revoke_api_clients
+from console.models import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMERS = "/api/v1/customers/"
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    return body["error"]
+
+
+def test_missing_key_is_401_with_bearer_challenge(api):
+    response = api.get(CUSTOMERS)
+
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_key_is_401(api):
+    api.credentials(HTTP_AUTHORIZATION="Bearer cck_not-a-real-key")
+
+    assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
+
+
+def test_revoked_key_is_401(client_with_scopes):
+    api = client_with_scopes("read")
+    assert api.get(CUSTOMERS).status_code == 200
+
+    revoke_api_clients(clients=ApiClient.objects.all())
+
+    assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
+
+
+def test_key_without_the_scope_is_403(client_with_scopes):
+    api = client_with_scopes("cti")
+
+    error = assert_error(api.get(CUSTOMERS), 403, "forbidden")
+    assert "read" in error["message"]
+
+
+def test_key_with_the_scope_is_served(client_with_scopes):
+    response = client_with_scopes("read").get(CUSTOMERS)
+
+    assert response.status_code == 200
+    assert response.json() == {"next": None, "previous": None, "results": []}
+
+
+def test_key_is_stored_hashed_and_shown_once(capsys):
+    call_command("create_api_client", "atm-monitor", "--scopes", "atm,read")
+
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    client = ApiClient.objects.get(name="atm-monitor")
+    assert client.scopes == ["atm", "read"]
+    assert key not in (client.key_hash, client.key_prefix)
+    assert client.key_hash == ApiClient.hash_key(key)
+
+
+def test_create_api_client_refuses_unknown_scopes():
+    with pytest.raises(Exception, match="unknown scopes: payroll"):
+        call_command("create_api_client", "x", "--scopes", "read,payroll")
+    assert not ApiClient.objects.exists()
+
+
+def test_signed_in_agent_reads_customers_with_session(api, agent):
+    api.force_login(agent)
+
+    assert api.get(CUSTOMERS).status_code == 200
+
+
+def test_signed_in_person_without_role_is_403(api, django_user_model):
+    api.force_login(django_user_model.objects.create_user("nobody", password="x-pass-12345"))
+
+    assert_error(api.get(CUSTOMERS), 403, "forbidden")
+
+
+def test_rate_limit_per_client_answers_429(client_with_scopes, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    api = client_with_scopes("read")
+    statuses = [api.get(CUSTOMERS).status_code for _ in range(4)]
+
+    assert statuses[:3] == [200, 200, 200]
+    response = api.get(CUSTOMERS)
+    assert_error(response, 429, "rate_limited")
+    assert int(response["Retry-After"]) > 0
+
+
+def test_rate_limit_counts_each_client_apart(client_with_scopes, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 2
+    first = client_with_scopes("read")
+    for _ in range(3):
+        first.get(CUSTOMERS)
+    second = client_with_scopes("read")
+
+    assert second.get(CUSTOMERS).status_code == 200

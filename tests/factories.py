@@ -1,0 +1,28 @@
+import uuid
+
+import factory
+from django.contrib.auth import get_user_model
+
+from console.api_clients import create_api_client
+from console.roles import assign_role
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n:03d}")
+    password = factory.django.Password("pass-for-tests-1")
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if extracted:
+            assign_role(user=user, role=extracted)
+
+
+def api_key(*, scopes: list[str], name: str | None = None) -> str:
+    """A fresh integration client's bearer key."""
+    name = name or f"client-{'-'.join(scopes)}-{uuid.uuid4().hex[:8]}"
+    return create_api_client(name=name, scopes=scopes).key
