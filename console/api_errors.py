@@ -2,22 +2,11 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request is too large."
-    default_code = "too_large"
-
+from customers.validation import plain_errors
 
 ERROR_CODES = {
     exceptions.ParseError: "malformed_json",
@@ -37,15 +26,6 @@ def error_body(*, code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _flatten(detail) -> object:
-    """DRF's ErrorDetail lists and dicts to plain JSON."""
-    if isinstance(detail, dict):
-        return {str(key): _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_flatten(item) for item in detail]
-    return str(detail)
-
-
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -55,14 +35,14 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = plain_errors(exc.detail)
         if not isinstance(fields, dict):
             fields = {"non_field_errors": fields}
         message = "The request has invalid fields."
         body = error_body(code="invalid", message=message, fields=fields)
     else:
         code = ERROR_CODES.get(type(exc)) or getattr(exc, "default_code", "error")
-        body = error_body(code=code, message=str(_flatten(exc.detail)))
+        body = error_body(code=code, message=str(plain_errors(exc.detail)))
     return Response(body, status=response.status_code, headers=_kept_headers(response))
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework.parsers import JSONParser
 
-from console.api_errors import PayloadTooLarge
+from customers.validation import PayloadTooLarge
 
 
 class LimitedJSONParser(JSONParser):

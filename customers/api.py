@@ -1,12 +1,17 @@
 """The customers room's REST API: search and the source records. One view per operation."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.queries import search_customers
+from customers.record_input import MAX_BATCH_RECORDS, validate_records
+from customers.resolution import ingest_source_records
+from customers.validation import PayloadTooLarge, StrictSerializer, validated
 
 
 class CustomerPagination(CursorPagination):
@@ -60,3 +65,74 @@ class CustomerListApi(ListAPIView):
         filters.is_valid(raise_exception=True)
         query = filters.validated_data.get("phone") or filters.validated_data.get("q", "")
         return search_customers(query)
+
+
+class BatchResultOutput(serializers.Serializer):
+    external_id = serializers.CharField()
+    customer_id = serializers.UUIDField()
+    action = serializers.ChoiceField(choices=["created", "linked", "updated", "unchanged"])
+    match = serializers.DictField(allow_null=True)
+
+
+class BatchErrorOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    fields = serializers.DictField()
+
+
+class SourceRecordBatchApi(APIView):
+    """Upsert up to 1,000 records of one system and resolve each to a customer before answering.
+    Invalid records are reported by index and not stored; the valid ones are."""
+
+    required_scope = "ingest"
+
+    class Input(StrictSerializer):
+        system = serializers.RegexField(
+            r"^[a-z][a-z0-9_]{0,31}$", help_text="Short name of the source, e.g. loan_cc, atm_svc"
+        )
+        records = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
+
+    class Output(serializers.Serializer):
+        results = serializers.ListField(child=BatchResultOutput())
+        errors = serializers.ListField(child=BatchErrorOutput())
+
+    @extend_schema(
+        request=Input,
+        responses={200: Output},
+        examples=[
+            OpenApiExample(
+                "Two records from the loan desk",
+                request_only=True,
+                value={
+                    "system": "loan_cc",
+                    "records": [
+                        {
+                            "external_id": "L-000123",
+                            "customer_number": "C0012345",
+                            "name": "山田 太郎",
+                            "name_kana": "ヤマダ タロウ",
+                            "birth_date": "1980-04-01",
+                            "phones": ["090-1234-5678"],
+                            "emails": ["taro@example.jp"],
+                            "postal_code": "160-0022",
+                            "address": "東京都新宿区新宿1-1-1",
+                            "updated_at": "2026-11-01T10:00:00+09:00",
+                            "accounts": [
+                                {"kind": "loan", "number": "4980001234", "status": "active"}
+                            ],
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        records = request.data.get("records") if isinstance(request.data, dict) else None
+        if isinstance(records, list) and len(records) > MAX_BATCH_RECORDS:
+            raise PayloadTooLarge(f"At most {MAX_BATCH_RECORDS} records a batch.")
+        data = validated(self.Input, request.data)
+        checked = validate_records(data["records"])
+        outcome = ingest_source_records(
+            system=data["system"], records=checked.valid, decided_by_system=request.auth.name
+        )
+        return Response({"results": outcome.as_json(), "errors": checked.errors})

@@ -55,10 +55,13 @@ def _contradict(a: MatchKeys, b: MatchKeys) -> bool:
     return _differ(a.birth_date, b.birth_date) or _differ(a.gender, b.gender)
 
 
+def _agree(*spellings: tuple[str, str]) -> bool:
+    """Equal in at least one spelling (kanji, kana) and contradicted in none."""
+    return any(_same(a, b) for a, b in spellings) and not any(_differ(a, b) for a, b in spellings)
+
+
 def _names_agree(a: MatchKeys, b: MatchKeys) -> bool:
-    """Same name in kanji or in kana, and not contradicted by the other script."""
-    agree = _same(a.name, b.name) or _same(a.name_kana, b.name_kana)
-    return agree and not _differ(a.name, b.name) and not _differ(a.name_kana, b.name_kana)
+    return _agree((a.name, b.name), (a.name_kana, b.name_kana))
 
 
 def _shares_contact(a: MatchKeys, b: MatchKeys) -> bool:
@@ -104,9 +107,7 @@ def _surname_change(a: MatchKeys, b: MatchKeys) -> float | None:
     Only a shared mobile or e-mail links; a shared landline could be a relative's, so it
     only asks a steward.
     """
-    given_agree = (_same(a.given_name, b.given_name) or _same(a.given_kana, b.given_kana)) and not (
-        _differ(a.given_name, b.given_name) or _differ(a.given_kana, b.given_kana)
-    )
+    given_agree = _agree((a.given_name, b.given_name), (a.given_kana, b.given_kana))
     family_changed = _differ(a.family_name, b.family_name) or _differ(a.family_kana, b.family_kana)
     if not (given_agree and family_changed):
         return None

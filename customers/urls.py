@@ -4,4 +4,7 @@ from customers import api
 
 urlpatterns = [
     path("customers/", api.CustomerListApi.as_view(), name="api-customer-list"),
+    path(
+        "source-records/batch", api.SourceRecordBatchApi.as_view(), name="api-source-record-batch"
+    ),
 ]

@@ -33,13 +33,13 @@ async def test_signed_in_agent_is_accepted(agent_cookie):
 
 
 async def test_socket_without_a_signed_in_user_is_refused(transactional_db):
-    communicator, connected = await connect((b"origin", ALLOWED_ORIGIN))
+    _, connected = await connect((b"origin", ALLOWED_ORIGIN))
 
     assert not connected
 
 
 async def test_socket_from_a_foreign_origin_is_refused(agent_cookie):
-    communicator, connected = await connect(
+    _, connected = await connect(
         (b"origin", b"https://evil.example.com"), (b"cookie", agent_cookie)
     )
 

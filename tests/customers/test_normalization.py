@@ -47,9 +47,11 @@ JAPANESE_ISH = (
     " \u3000\t\u00a0\u200b‐―−－ー"
 )
 japanese_ish_text = st.text(alphabet=JAPANESE_ISH, max_size=30)
-katakana_names = st.text(alphabet="アイウエオカガキギクグサザシジタダチヂツヅテデトドナニヌネノ"
-                         "ハバパヒビピフブプヘベペホボポマミムメモヤユヨラリルレロワヲンヴッャュョー",
-                         min_size=1, max_size=12)  # fmt: skip
+KATAKANA = (
+    "アイウエオカガキギクグサザシジタダチヂツヅテデトドナニヌネノ"
+    "ハバパヒビピフブプヘベペホボポマミムメモヤユヨラリルレロワヲンヴッャュョー"
+)
+katakana_names = st.text(alphabet=KATAKANA, min_size=1, max_size=12)
 
 
 # --- text and names -------------------------------------------------------------------------

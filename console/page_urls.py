@@ -1,0 +1,3 @@
+"""Pages for people: customers, match review."""
+
+urlpatterns: list = []

@@ -1,0 +1,100 @@
+"""Validation of incoming source records, shared by the batch API and `import_source_records`:
+invalid records are reported with their field errors and nothing of them is stored."""
+
+from dataclasses import dataclass
+
+from rest_framework import serializers
+
+from customers.models import AccountKind
+from customers.validation import StrictSerializer, plain_errors
+
+MAX_BATCH_RECORDS = 1000
+
+
+class OptionalDateField(serializers.DateField):
+    """An ISO date, where an empty string means "not known" like null."""
+
+    def to_internal_value(self, value):
+        if value == "":
+            return None
+        return super().to_internal_value(value)
+
+
+class AccountInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=AccountKind.choices)
+    number = serializers.RegexField(
+        r"^[0-9 \-]{4,32}$",
+        help_text="Full number; only a keyed hash and the last four digits are kept.",
+    )
+    status = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    balance = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    limit = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    next_due_date = OptionalDateField(required=False, allow_null=True)
+    days_past_due = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+
+
+class SourceRecordInput(StrictSerializer):
+    external_id = serializers.CharField(max_length=128)
+    customer_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, trim_whitespace=False
+    )
+    name_kana = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, trim_whitespace=False
+    )
+    birth_date = OptionalDateField(required=False, allow_null=True)
+    gender = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=40, allow_blank=True), required=False, max_length=20
+    )
+    emails = serializers.ListField(
+        child=serializers.CharField(max_length=254, allow_blank=True), required=False, max_length=20
+    )
+    postal_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=400, required=False, allow_blank=True)
+    updated_at = serializers.DateTimeField(required=False, allow_null=True)
+    attributes = serializers.DictField(required=False)
+    accounts = AccountInput(many=True, required=False, max_length=50)
+
+    def validate_emails(self, emails: list[str]) -> list[str]:
+        for email in emails:
+            if email and "@" not in email:
+                raise serializers.ValidationError(f"{email!r} is not an e-mail address.")
+        return emails
+
+
+@dataclass
+class ValidatedRecords:
+    valid: list[dict]
+    errors: list[dict]
+
+
+def validate_records(records: list) -> ValidatedRecords:
+    """Each record on its own: the valid ones go on, the invalid ones are reported by index. A
+    second record with the same external_id in one batch is refused: which would win is unclear."""
+    valid, errors, seen = [], [], set()
+    for index, record in enumerate(records):
+        serializer = SourceRecordInput(data=record)
+        if not serializer.is_valid():
+            external_id = record.get("external_id") if isinstance(record, dict) else None
+            errors.append(
+                {
+                    "index": index,
+                    "external_id": external_id,
+                    "fields": plain_errors(serializer.errors),
+                }
+            )
+            continue
+        data = serializer.validated_data
+        if data["external_id"] in seen:
+            errors.append(
+                {
+                    "index": index,
+                    "external_id": data["external_id"],
+                    "fields": {"external_id": ["Appears twice in this batch."]},
+                }
+            )
+            continue
+        seen.add(data["external_id"])
+        valid.append(data)
+    return ValidatedRecords(valid=valid, errors=errors)

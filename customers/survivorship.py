@@ -1,0 +1,86 @@
+"""Survivorship: a customer's identity fields from its source records.
+
+Per field, the most recently updated non-empty value wins, and the record it came from is kept in
+`field_sources`; phones and e-mails are the union over all records, newest first, because a caller
+may ring from any number any desk knows.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.utils import timezone
+
+from customers.models import Customer, SourceRecord
+from customers.normalization import normalise_date, normalise_kana, normalise_name
+
+SINGLE_VALUED_FIELDS = (
+    "customer_number",
+    "name",
+    "name_kana",
+    "birth_date",
+    "gender",
+    "postal_code",
+    "address",
+)
+MULTI_VALUED_FIELDS = ("phones", "emails")
+SURVIVING_FIELDS = (
+    *SINGLE_VALUED_FIELDS,
+    *MULTI_VALUED_FIELDS,
+    "field_sources",
+    "search_name",
+    "search_kana",
+)
+
+
+def _newest_first(records: Iterable[SourceRecord]) -> list[SourceRecord]:
+    # Ties (records without a time) fall back to creation order, then to the record's key, so
+    # the outcome never depends on query order.
+    def order(record: SourceRecord):
+        updated = record.record_updated_at or record.created_at
+        return (updated.timestamp() if updated else 0.0, record.system, record.external_id)
+
+    return sorted(records, key=order, reverse=True)
+
+
+def surviving_values(records: Iterable[SourceRecord]) -> dict:
+    values: dict = {name: "" for name in SINGLE_VALUED_FIELDS}
+    values["birth_date"] = None
+    sources: dict[str, str] = {}
+    collected: dict[str, list[str]] = {name: [] for name in MULTI_VALUED_FIELDS}
+    for record in _newest_first(records):
+        payload = record.payload
+        for name in SINGLE_VALUED_FIELDS:
+            if name not in sources and payload.get(name):
+                values[name] = payload[name]
+                sources[name] = f"{record.system}:{record.external_id}"
+        for name in MULTI_VALUED_FIELDS:
+            for value in payload.get(name) or []:
+                if value and value not in collected[name]:
+                    collected[name].append(value)
+    if values["birth_date"]:
+        iso = normalise_date(values["birth_date"])
+        values["birth_date"] = date.fromisoformat(iso) if iso else None
+    values.update(collected)
+    values["field_sources"] = sources
+    values["search_name"] = normalise_name(values["name"])
+    values["search_kana"] = normalise_kana(values["name_kana"])
+    return values
+
+
+def refresh_customers(customer_ids: Iterable) -> None:
+    """Recompute survivorship for these customers in two queries and one bulk update."""
+    ids = set(customer_ids)
+    if not ids:
+        return
+    records_by_customer: dict = {customer_id: [] for customer_id in ids}
+    for record in SourceRecord.objects.filter(customer_id__in=ids).only(
+        "customer_id", "system", "external_id", "payload", "record_updated_at", "created_at"
+    ):
+        records_by_customer[record.customer_id].append(record)
+    customers = list(Customer.objects.filter(pk__in=ids))
+    now = timezone.now()
+    for customer in customers:
+        customer.updated_at = now
+        for name, value in surviving_values(records_by_customer[customer.pk]).items():
+            setattr(customer, name, value)
+    Customer.objects.bulk_update(customers, fields=[*SURVIVING_FIELDS, "updated_at"])

@@ -1,0 +1,163 @@
+"""The source-record batch API: upsert, resolve, report bad records, store nothing of them."""
+
+import pytest
+
+from customers.models import Account, BlockingKey, Customer, SourceRecord
+from customers.record_input import MAX_BATCH_RECORDS
+from tests.console.test_api_access import assert_error
+
+pytestmark = pytest.mark.django_db
+
+BATCH = "/api/v1/source-records/batch"
+
+TARO_LOAN = {
+    "external_id": "L-000123",
+    "customer_number": "C0012345",
+    "name": "山田 太郎",
+    "name_kana": "ヤマダ タロウ",
+    "birth_date": "1980-04-01",
+    "gender": "M",
+    "phones": ["090-1234-5678"],
+    "emails": ["taro@example.jp"],
+    "postal_code": "160-0022",
+    "address": "東京都新宿区新宿1-1-1",
+    "updated_at": "2026-11-01T10:00:00+09:00",
+    "attributes": {},
+    "accounts": [{"kind": "loan", "number": "4980-0012-3456", "status": "active"}],
+}
+TARO_ATM = {
+    "external_id": "A-77",
+    "name": "山田　太郎",
+    "name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ",
+    "birth_date": "1980-04-01",
+    "phones": ["０９０－１２３４－５６７８"],
+    "accounts": [{"kind": "card", "number": "4111 1111 1111 1234"}],
+}
+
+
+@pytest.fixture
+def ingest(client_with_scopes):
+    api = client_with_scopes("ingest")
+
+    def post(system: str, *records: dict, **extra):
+        return api.post(BATCH, {"system": system, "records": list(records), **extra}, format="json")
+
+    return post
+
+
+def test_first_record_creates_a_customer(ingest):
+    response = ingest("loan_cc", TARO_LOAN)
+
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["action"] == "created"
+    assert result["match"] is None
+    customer = Customer.objects.get(pk=result["customer_id"])
+    assert customer.name == "山田 太郎"
+    assert customer.phones == ["090-1234-5678"]
+    assert customer.field_sources["name"] == "loan_cc:L-000123"
+
+
+def test_other_desk_record_of_the_same_person_links(ingest):
+    first = ingest("loan_cc", TARO_LOAN).json()["results"][0]
+    second = ingest("atm_svc", TARO_ATM).json()["results"][0]
+
+    assert second["action"] == "linked"
+    assert second["customer_id"] == first["customer_id"]
+    assert second["match"]["rule"] == "name_birth_contact"
+    assert second["match"]["score"] >= 0.9
+    assert Customer.objects.count() == 1
+
+
+def test_same_batch_again_is_unchanged(ingest):
+    ingest("loan_cc", TARO_LOAN, TARO_ATM | {"external_id": "L-2"})
+    counts = (Customer.objects.count(), SourceRecord.objects.count(), BlockingKey.objects.count())
+
+    again = ingest("loan_cc", TARO_LOAN, TARO_ATM | {"external_id": "L-2"}).json()
+
+    assert [r["action"] for r in again["results"]] == ["unchanged", "unchanged"]
+    assert counts == (
+        Customer.objects.count(),
+        SourceRecord.objects.count(),
+        BlockingKey.objects.count(),
+    )
+
+
+def test_changed_record_is_updated_and_survivorship_takes_the_newest(ingest):
+    ingest("loan_cc", TARO_LOAN)
+    newer = TARO_LOAN | {"address": "東京都渋谷区1-2-3", "updated_at": "2026-11-20T10:00:00+09:00"}
+
+    (result,) = ingest("loan_cc", newer).json()["results"]
+
+    assert result["action"] == "updated"
+    assert Customer.objects.get(pk=result["customer_id"]).address == "東京都渋谷区1-2-3"
+
+
+def test_account_numbers_are_never_stored_in_full(ingest):
+    ingest("loan_cc", TARO_LOAN)
+
+    account = Account.objects.get()
+    assert account.masked_number == "****3456"
+    stored = str(SourceRecord.objects.get().payload)
+    assert "4980-0012-3456" not in stored
+    assert "498000123456" not in stored
+
+
+def test_invalid_records_get_field_errors_and_are_not_stored(ingest):
+    bad_date = {"external_id": "L-1", "birth_date": "1980-02-30"}
+    wrong_type = {"external_id": "L-2", "phones": "090-1111-2222"}
+    unknown_field = {"external_id": "L-3", "birthdate": "1980-01-01"}
+
+    response = ingest("loan_cc", bad_date, TARO_LOAN, wrong_type, unknown_field, 7)
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [r["external_id"] for r in body["results"]] == ["L-000123"]
+    errors = {e["index"]: e for e in body["errors"]}
+    assert set(errors) == {0, 2, 3, 4}
+    assert "birth_date" in errors[0]["fields"]
+    assert "phones" in errors[2]["fields"]
+    assert errors[3]["fields"] == {"birthdate": ["Unknown field."]}
+    assert SourceRecord.objects.count() == 1
+
+
+def test_oversized_batch_is_413_and_stores_nothing(ingest):
+    records = [{"external_id": f"L-{n}"} for n in range(MAX_BATCH_RECORDS + 1)]
+
+    assert_error(ingest("loan_cc", *records), 413, "too_large")
+    assert not SourceRecord.objects.exists()
+
+
+def test_bad_system_and_unknown_top_level_fields_are_400(ingest):
+    error = assert_error(ingest("Loan CC!", TARO_LOAN, extra=1), 400, "invalid")
+
+    assert set(error["fields"]) == {"system", "extra"}
+    assert not SourceRecord.objects.exists()
+
+
+def test_malformed_json_is_400(client_with_scopes):
+    api = client_with_scopes("ingest")
+    response = api.generic("POST", BATCH, b'{"system": "x", ', content_type="application/json")
+
+    assert_error(response, 400, "malformed_json")
+
+
+def test_non_json_body_is_415(client_with_scopes):
+    api = client_with_scopes("ingest")
+    response = api.generic("POST", BATCH, b"system=x", content_type="text/plain")
+
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_body_over_the_size_limit_is_413(client_with_scopes, settings):
+    settings.API_MAX_BODY_BYTES = 1000
+    api = client_with_scopes("ingest")
+    body = {"system": "loan_cc", "records": [TARO_LOAN] * 5}
+
+    assert_error(api.post(BATCH, body, format="json"), 413, "too_large")
+
+
+def test_read_scope_cannot_ingest(client_with_scopes):
+    api = client_with_scopes("read")
+
+    assert_error(api.post(BATCH, {"system": "x", "records": []}, format="json"), 403, "forbidden")
