@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from console import views
+from console import api, views
 
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
 
 api_v1 = [
     path("", include("customers.urls")),
+    path("customers/<uuid:customer_id>/", api.CustomerDetailApi.as_view(), name="api-customer"),
 ]
 
 urlpatterns = [

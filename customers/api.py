@@ -1,16 +1,18 @@
 """The customers room's REST API: search and the source records. One view per operation."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.models import Customer
+from customers.models import SourceRecord
 from customers.queries import search_customers
 from customers.record_input import MAX_BATCH_RECORDS, validate_records
 from customers.resolution import ingest_source_records
+from customers.serializers import CustomerSummarySerializer, SourceRecordSerializer
 from customers.validation import PayloadTooLarge, StrictSerializer, validated
 
 
@@ -19,23 +21,6 @@ class CustomerPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
-
-
-class CustomerSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = [
-            "id",
-            "customer_number",
-            "name",
-            "name_kana",
-            "birth_date",
-            "gender",
-            "phones",
-            "emails",
-            "postal_code",
-            "address",
-        ]
 
 
 class CustomerListApi(ListAPIView):
@@ -136,3 +121,43 @@ class SourceRecordBatchApi(APIView):
             system=data["system"], records=checked.valid, decided_by_system=request.auth.name
         )
         return Response({"results": outcome.as_json(), "errors": checked.errors})
+
+
+class SourceRecordPagination(CursorPagination):
+    ordering = ("id",)
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+class SourceRecordListApi(ListAPIView):
+    """Source records of one system, each with the customer it belongs to now."""
+
+    required_scope = "read"
+    people_permission = "customers.view_customer"
+    serializer_class = SourceRecordSerializer
+    pagination_class = SourceRecordPagination
+
+    class Filters(StrictSerializer):
+        system = serializers.CharField(max_length=32)
+        cursor = serializers.CharField(required=False)
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000)
+
+    @extend_schema(parameters=[OpenApiParameter("system", str, required=True)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = validated(self.Filters, self.request.query_params.dict())
+        return SourceRecord.objects.filter(system=filters["system"])
+
+
+class SourceRecordDetailApi(RetrieveAPIView):
+    required_scope = "read"
+    people_permission = "customers.view_customer"
+    serializer_class = SourceRecordSerializer
+
+    def get_object(self):
+        return get_object_or_404(
+            SourceRecord, system=self.kwargs["system"], external_id=self.kwargs["external_id"]
+        )

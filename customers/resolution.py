@@ -32,9 +32,9 @@ from customers.models import (
 from customers.normalization import MatchKeys, blocking_keys, match_keys
 from customers.survivorship import refresh_customers
 
-# A key shared by more records than this (a company switchboard, a shared family e-mail) says
+# A key shared by more customers than this (a company switchboard, a shared family e-mail) says
 # little about who is who and would make every batch compare against hundreds of records.
-MAX_BLOCK_SIZE = 50
+MAX_BLOCK_CUSTOMERS = 50
 
 
 class Action:
@@ -152,16 +152,18 @@ def _best_verdicts(keys: MatchKeys, blocks: set[str], index: dict, batch: _Batch
     seen: set[tuple[str, str]] = set()
     for block in blocks:
         candidates = index.get(block, ())
-        if len(candidates) > MAX_BLOCK_SIZE:
+        if len({candidate.customer_id for candidate in candidates}) > MAX_BLOCK_CUSTOMERS:
             continue
         for candidate in candidates:
-            if candidate.record_key in seen:
+            customer_id = batch.current(candidate.customer_id)
+            if candidate.record_key in seen or (
+                customer_id in best and best[customer_id].decision == LINK
+            ):
                 continue
             seen.add(candidate.record_key)
             verdict = compare(keys, candidate.keys)
             if verdict is None:
                 continue
-            customer_id = batch.current(candidate.customer_id)
             if customer_id not in best or verdict.score > best[customer_id].score:
                 best[customer_id] = verdict
     return best

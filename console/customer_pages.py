@@ -1,0 +1,158 @@
+"""Customer pages for people: search, one customer, undoing a merge, and the steward's review
+queue. Each view reads its input, calls one function of the customers room and renders."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from customers.merging import MergeError, unmerge_customers
+from customers.models import DecisionKind, MergeDecision, ReviewCandidate
+from customers.queries import customer_with_records, search_customers
+from customers.review import (
+    ReviewError,
+    customer_history,
+    keep_apart,
+    link_candidate,
+    open_review_candidates,
+)
+
+SEARCH_PAGE_SIZE = 50
+REVIEW_PAGE_SIZE = 50
+MAX_REASON_LENGTH = 2000
+
+
+def requires(permission: str):
+    """Signed-in people only (others go to the login page); without the permission, 403."""
+
+    def decorate(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorate
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=100, required=False, strip=True)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=MAX_REASON_LENGTH,
+        error_messages={"required": gettext_lazy("A reason is required.")},
+    )
+
+
+class DecisionForm(ReasonForm):
+    LINK = "link"
+    KEEP_APART = "keep_apart"
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[(LINK, gettext_lazy("Link")), (KEEP_APART, gettext_lazy("Keep apart"))],
+        error_messages={
+            "required": gettext_lazy("Choose “link” or “keep apart”."),
+            "invalid_choice": gettext_lazy("Choose “link” or “keep apart”."),
+        },
+    )
+
+
+def _report_form_errors(request, form: forms.Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_GET
+@requires("customers.view_customer")
+def customer_search(request):
+    form = SearchForm(request.GET)
+    page = None
+    # An empty query would list every customer: agents look people up, they do not browse.
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = search_customers(form.cleaned_data["q"])
+        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "customers/search.html", {"form": form, "page": page})
+
+
+@require_GET
+@requires("customers.view_customer")
+def customer_detail(request, customer_id):
+    found = customer_with_records(customer_id)
+    if found is None:
+        raise Http404(_("No such customer."))
+    if found.merged_from:
+        return redirect("customer-detail", customer_id=found.customer.pk)
+    history = customer_history(customer=found.customer, viewer=request.user)
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": found.customer,
+            "source_records": found.source_records,
+            "accounts": found.accounts,
+            "decisions": history.decisions,
+            "undoable_merges": history.undoable_merges,
+            "reason_max_length": MAX_REASON_LENGTH,
+        },
+    )
+
+
+@require_POST
+@requires("customers.unmerge_customer")
+def customer_unmerge(request, customer_id, decision_id):
+    decision = get_object_or_404(
+        MergeDecision, pk=decision_id, customer_id=customer_id, kind=DecisionKind.MERGED
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _report_form_errors(request, form)
+        return redirect("customer-detail", customer_id=customer_id)
+    try:
+        unmerge_customers(
+            decision=decision, decided_by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except MergeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The merge was undone; the other customer is separate again."))
+    return redirect("customer-detail", customer_id=customer_id)
+
+
+@require_GET
+@requires("customers.review_matches")
+def steward_review(request):
+    items = open_review_candidates(limit=REVIEW_PAGE_SIZE)
+    return render(
+        request,
+        "customers/review.html",
+        {
+            "items": items,
+            "page_size": REVIEW_PAGE_SIZE,
+            "more_waiting": len(items) == REVIEW_PAGE_SIZE,
+            "reason_max_length": MAX_REASON_LENGTH,
+        },
+    )
+
+
+@require_POST
+@requires("customers.review_matches")
+def steward_decide(request, candidate_id):
+    candidate = get_object_or_404(ReviewCandidate, pk=candidate_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _report_form_errors(request, form)
+        return redirect("steward-review")
+    decide = link_candidate if form.cleaned_data["decision"] == DecisionForm.LINK else keep_apart
+    try:
+        decide(candidate=candidate, decided_by=request.user, reason=form.cleaned_data["reason"])
+    except (ReviewError, MergeError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("steward-review")
