@@ -6,9 +6,7 @@ from console import customer_pages
 
 urlpatterns = [
     path("customers/", customer_pages.customer_search, name="customer-search"),
-    path(
-        "customers/<uuid:customer_id>/", customer_pages.customer_detail, name="customer-detail"
-    ),
+    path("customers/<uuid:customer_id>/", customer_pages.customer_detail, name="customer-detail"),
     path(
         "customers/<uuid:customer_id>/merges/<int:decision_id>/unmerge",
         customer_pages.customer_unmerge,

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.accounts import replace_accounts, without_full_number
+from customers.bulk_writes import update_rows
 from customers.match_rules import LINK, MatchVerdict, compare
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
@@ -270,7 +271,7 @@ def _add_to_index(index, blocks, record_key, customer_id, keys) -> None:
 def _write(batch: _Batch, to_create, to_update, prepared, existing, decided_by_system) -> None:
     Customer.objects.bulk_create(batch.new_customers)
     SourceRecord.objects.bulk_create(to_create)
-    SourceRecord.objects.bulk_update(
+    update_rows(
         to_update,
         fields=["payload", "payload_hash", "match_keys", "record_updated_at", "updated_at"],
     )

@@ -127,6 +127,7 @@ def keep_apart(*, candidate: ReviewCandidate, decided_by, reason: str) -> MergeD
 
 @dataclass(frozen=True)
 class ComparedField:
+    name: str
     label: str
     record_value: str
     customer_value: str
@@ -182,6 +183,7 @@ def _compare(record: SourceRecord, customer: Customer) -> list[ComparedField]:
     record_keys, customer_keys = match_keys(record.payload), match_keys(customer_values)
     return [
         ComparedField(
+            name=name,
             label=label,
             record_value=_shown(record.payload.get(name)),
             customer_value=_shown(customer_values[name]),
@@ -189,6 +191,11 @@ def _compare(record: SourceRecord, customer: Customer) -> list[ComparedField]:
         )
         for name, label in COMPARED_FIELDS
     ]
+
+
+def _survivor_of(customer: Customer) -> Customer:
+    # Merges re-point chains, so an absorbed customer is one step from its survivor.
+    return customer.merged_into or customer
 
 
 def open_review_candidates(*, limit: int | None = None) -> list[ReviewItem]:
@@ -204,13 +211,12 @@ def open_review_candidates(*, limit: int | None = None) -> list[ReviewItem]:
     items = []
     for candidate in candidates:
         record = candidate.source_record
-        record_customer = record.customer.merged_into or record.customer
-        candidate_customer = candidate.candidate_customer.merged_into or candidate.candidate_customer
+        candidate_customer = _survivor_of(candidate.candidate_customer)
         items.append(
             ReviewItem(
                 candidate=candidate,
                 record=record,
-                record_customer=record_customer,
+                record_customer=_survivor_of(record.customer),
                 candidate_customer=candidate_customer,
                 fields=_compare(record, candidate_customer),
             )

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from customers.bulk_writes import update_rows
 from customers.models import Customer, SourceRecord
 from customers.normalization import normalise_date, normalise_kana, normalise_name
 
@@ -83,4 +84,4 @@ def refresh_customers(customer_ids: Iterable) -> None:
         customer.updated_at = now
         for name, value in surviving_values(records_by_customer[customer.pk]).items():
             setattr(customer, name, value)
-    Customer.objects.bulk_update(customers, fields=[*SURVIVING_FIELDS, "updated_at"])
+    update_rows(customers, fields=[*SURVIVING_FIELDS, "updated_at"])

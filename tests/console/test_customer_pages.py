@@ -1,0 +1,390 @@
+"""Customer pages through the browser's door: search, one customer, unmerge, match review."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from customers.models import (
+    Customer,
+    DecisionKind,
+    MergeDecision,
+    ReviewCandidate,
+    ReviewStatus,
+    SourceRecord,
+)
+from customers.resolution import ingest_source_records
+from customers.review import link_candidate
+from tests.customers.test_review import SHOTA_ATM, SHOTA_LOAN
+
+pytestmark = pytest.mark.django_db
+
+# One person known to both desks; the ATM system writes the reading in half-width kana.
+TARO_LOAN = {
+    "external_id": "L-000123",
+    "customer_number": "C0012345",
+    "name": "山田 太郎",
+    "name_kana": "ヤマダ タロウ",
+    "birth_date": "1980-04-01",
+    "phones": ["090-1234-5678"],
+    "emails": ["taro@example.jp"],
+    "updated_at": "2026-11-01T10:00:00+09:00",
+    "accounts": [
+        {"kind": "loan", "number": "4980-0012-3456", "status": "active", "balance": 120000}
+    ],
+}
+TARO_ATM = {
+    "external_id": "A-77",
+    "name": "山田　太朗",
+    "name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ",
+    "birth_date": "1980-04-01",
+    "phones": ["０９０－１２３４－５６７８"],
+    "accounts": [{"kind": "card", "number": "4111 1111 1111 1234"}],
+}
+
+
+def ingest(system: str, *records: dict) -> None:
+    ingest_source_records(system=system, records=list(records))
+
+
+def customer_of(system: str, external_id: str) -> Customer:
+    return SourceRecord.objects.get(system=system, external_id=external_id).customer
+
+
+def message_levels(response) -> list[str]:
+    return [message.level_tag for message in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def taro():
+    ingest("loan_cc", TARO_LOAN)
+    ingest("atm_svc", TARO_ATM)
+    return customer_of("loan_cc", "L-000123")
+
+
+@pytest.fixture
+def review_candidate():
+    """Namesakes sharing only name and birth date: a steward decides."""
+    ingest("loan_cc", SHOTA_LOAN)
+    ingest("atm_svc", SHOTA_ATM)
+    return ReviewCandidate.objects.get()
+
+
+def detail_url(customer) -> str:
+    return reverse("customer-detail", kwargs={"customer_id": customer.pk})
+
+
+# Search
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ﾔﾏﾀﾞ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ", "山田", "090-1234-5678", "０９０－１２３４－５６７８", "C0012345"],
+)
+def test_search_finds_a_customer_however_the_query_is_written(client, agent, taro, query):
+    client.force_login(agent)
+
+    response = client.get(reverse("customer-search"), {"q": query})
+
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == [taro]
+    assert detail_url(taro) in response.content.decode()
+
+
+def test_search_without_a_query_lists_nobody(client, agent, taro):
+    client.force_login(agent)
+
+    response = client.get(reverse("customer-search"), {"q": "  "})
+
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    assert detail_url(taro) not in response.content.decode()
+
+
+def test_search_with_an_overlong_query_is_a_form_error_not_a_500(client, agent):
+    client.force_login(agent)
+
+    response = client.get(reverse("customer-search"), {"q": "ヤ" * 500, "page": "x"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["q"]
+    assert response.context["page"] is None
+
+
+def test_search_pages_by_fifty(client, agent):
+    ingest(
+        "loan_cc",
+        *(
+            {"external_id": f"L-{n}", "name": f"田中 {n}", "birth_date": f"19{10 + n}-01-01"}
+            for n in range(55)
+        ),
+    )
+    client.force_login(agent)
+
+    first = client.get(reverse("customer-search"), {"q": "田中"})
+    second = client.get(reverse("customer-search"), {"q": "田中", "page": "2"})
+    beyond = client.get(reverse("customer-search"), {"q": "田中", "page": "999"})
+
+    assert len(first.context["page"].object_list) == 50
+    assert len(second.context["page"].object_list) == 5
+    assert beyond.context["page"].number == 2
+
+
+def test_customer_pages_need_sign_in(client, taro):
+    response = client.get(detail_url(taro))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# One customer
+
+
+def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, agent, taro):
+    client.force_login(agent)
+
+    response = client.get(detail_url(taro))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "山田 太郎" in page and "山田　太朗" in page  # what each desk calls him
+    assert "ﾔﾏﾀﾞ ﾀﾛｳ" in page
+    assert "loan_cc" in page and "atm_svc" in page
+    assert "name_birth_contact" in page  # how the ATM record was linked
+    assert "****3456" in page and "****1234" in page
+    for full in ("4980-0012-3456", "498000123456", "4111 1111 1111 1234", "4111111111111234"):
+        assert full not in page
+    assert taro.field_sources["customer_number"] in page
+
+
+def test_detail_shows_times_in_tokyo(client, agent, taro):
+    MergeDecision.objects.filter(customer=taro).update(
+        created_at=dt.datetime(2026, 11, 1, 15, 30, tzinfo=dt.UTC)
+    )
+    client.force_login(agent)
+
+    page = client.get(detail_url(taro)).content.decode()
+
+    assert "2026-11-02 00:30" in page
+
+
+def test_unknown_customer_is_404(client, agent):
+    client.force_login(agent)
+
+    response = client.get("/customers/00000000-0000-0000-0000-000000000000/")
+
+    assert response.status_code == 404
+
+
+def test_absorbed_customer_id_redirects_to_the_survivor(client, agent, steward, review_candidate):
+    absorbed = customer_of("atm_svc", "A-900")
+    link_candidate(candidate=review_candidate, decided_by=steward, reason="Same person.")
+    survivor = customer_of("loan_cc", "L-500")
+    client.force_login(agent)
+
+    response = client.get(detail_url(absorbed))
+
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(survivor)
+
+
+# Unmerge
+
+
+@pytest.fixture
+def steward_merge(steward, review_candidate):
+    """The ATM namesake linked into the loan customer by a steward."""
+    absorbed = customer_of("atm_svc", "A-900")
+    link_candidate(candidate=review_candidate, decided_by=steward, reason="Looked alike.")
+    merge = MergeDecision.objects.get(kind=DecisionKind.MERGED)
+    return merge, merge.customer, absorbed
+
+
+def unmerge_url(merge) -> str:
+    return reverse(
+        "customer-unmerge", kwargs={"customer_id": merge.customer_id, "decision_id": merge.pk}
+    )
+
+
+def test_steward_sees_the_merge_and_undoes_it_from_the_page(client, steward, steward_merge):
+    merge, survivor, absorbed = steward_merge
+    client.force_login(steward)
+    page = client.get(detail_url(survivor)).content.decode()
+    assert unmerge_url(merge) in page
+    assert "csrfmiddlewaretoken" in page
+
+    response = client.post(unmerge_url(merge), {"reason": "Different people after all."})
+
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(survivor)
+    absorbed.refresh_from_db()
+    assert absorbed.merged_into is None
+    assert customer_of("atm_svc", "A-900") == absorbed
+    undoing = MergeDecision.objects.get(kind=DecisionKind.UNMERGED)
+    assert (undoing.decided_by, undoing.reason) == (steward, "Different people after all.")
+    assert message_levels(response) == ["success"]
+
+
+def test_agent_sees_no_unmerge_form_and_is_refused(client, agent, steward_merge):
+    merge, survivor, absorbed = steward_merge
+    client.force_login(agent)
+    assert unmerge_url(merge) not in client.get(detail_url(survivor)).content.decode()
+
+    response = client.post(unmerge_url(merge), {"reason": "I think they differ."})
+
+    assert response.status_code == 403
+    absorbed.refresh_from_db()
+    assert absorbed.merged_into == survivor
+
+
+def test_unmerge_without_a_reason_changes_nothing(client, steward, steward_merge):
+    merge, survivor, absorbed = steward_merge
+    client.force_login(steward)
+
+    response = client.post(unmerge_url(merge), {"reason": "  "})
+
+    assert response.status_code == 302
+    assert message_levels(response) == ["error"]
+    absorbed.refresh_from_db()
+    assert absorbed.merged_into == survivor
+
+
+def test_unmerging_twice_is_a_message_not_a_500(client, steward, steward_merge):
+    merge, _, _ = steward_merge
+    client.force_login(steward)
+    client.post(unmerge_url(merge), {"reason": "Different people."})
+
+    response = client.post(unmerge_url(merge), {"reason": "Again."}, follow=True)
+
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["success", "error"]
+    assert MergeDecision.objects.filter(kind=DecisionKind.UNMERGED).count() == 1
+
+
+def test_unmerge_of_another_customers_decision_is_404(client, steward, steward_merge, taro):
+    merge, _, _ = steward_merge
+    client.force_login(steward)
+
+    url = reverse("customer-unmerge", kwargs={"customer_id": taro.pk, "decision_id": merge.pk})
+    response = client.post(url, {"reason": "Wrong page."})
+
+    assert response.status_code == 404
+
+
+def test_unmerge_is_post_only(client, steward, steward_merge):
+    merge, _, _ = steward_merge
+    client.force_login(steward)
+
+    assert client.get(unmerge_url(merge)).status_code == 405
+
+
+# Match review
+
+
+def decide_url(candidate) -> str:
+    return reverse("steward-decide", kwargs={"candidate_id": candidate.pk})
+
+
+def test_review_lists_open_candidates_side_by_side(client, steward, review_candidate):
+    client.force_login(steward)
+
+    response = client.get(reverse("steward-review"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "atm_svc:A-900" in page
+    assert "name_birth_only" in page
+    assert "0.65" in page
+    assert "ｻﾄｳ ｼｮｳﾀ" in page and "サトウ ショウタ" in page
+    assert decide_url(review_candidate) in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_steward_links_a_candidate_from_the_page(client, steward, review_candidate):
+    client.force_login(steward)
+
+    response = client.post(
+        decide_url(review_candidate), {"decision": "link", "reason": "Same card holder."}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("steward-review")
+    review_candidate.refresh_from_db()
+    assert review_candidate.status == ReviewStatus.LINKED
+    assert customer_of("atm_svc", "A-900") == customer_of("loan_cc", "L-500")
+    linked = MergeDecision.objects.get(kind=DecisionKind.STEWARD_LINKED)
+    assert (linked.decided_by, linked.reason) == (steward, "Same card holder.")
+    assert "atm_svc:A-900" not in client.get(reverse("steward-review")).content.decode()
+
+
+def test_steward_keeps_a_candidate_apart_from_the_page(client, admin_user, review_candidate):
+    client.force_login(admin_user)
+
+    response = client.post(
+        decide_url(review_candidate), {"decision": "keep_apart", "reason": "Twins."}
+    )
+
+    assert response.status_code == 302
+    review_candidate.refresh_from_db()
+    assert review_candidate.status == ReviewStatus.KEPT_APART
+    assert customer_of("atm_svc", "A-900") != customer_of("loan_cc", "L-500")
+    assert MergeDecision.objects.filter(
+        kind=DecisionKind.STEWARD_KEPT_APART, decided_by=admin_user
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"decision": "link", "reason": ""},
+        {"decision": "keep_apart"},
+        {"decision": "merge_everything", "reason": "Why not."},
+        {"reason": "No decision given."},
+        {"decision": "link", "reason": "x" * 5000},
+    ],
+)
+def test_bad_decisions_get_a_message_and_change_nothing(client, steward, review_candidate, form):
+    client.force_login(steward)
+
+    response = client.post(decide_url(review_candidate), form)
+
+    assert response.status_code == 302
+    assert "error" in message_levels(response)
+    review_candidate.refresh_from_db()
+    assert review_candidate.status == ReviewStatus.OPEN
+    assert not MergeDecision.objects.filter(kind=DecisionKind.MERGED).exists()
+
+
+def test_deciding_twice_from_the_page_is_a_message(client, steward, review_candidate):
+    client.force_login(steward)
+    client.post(decide_url(review_candidate), {"decision": "link", "reason": "Same."})
+
+    response = client.post(
+        decide_url(review_candidate), {"decision": "keep_apart", "reason": "No."}
+    )
+
+    assert response.status_code == 302
+    assert message_levels(response) == ["success", "error"]
+    review_candidate.refresh_from_db()
+    assert review_candidate.status == ReviewStatus.LINKED
+
+
+def test_unknown_candidate_is_404(client, steward):
+    client.force_login(steward)
+
+    response = client.post("/review/999999/", {"decision": "link", "reason": "Same."})
+
+    assert response.status_code == 404
+
+
+def test_agent_may_not_review(client, agent, review_candidate):
+    client.force_login(agent)
+
+    assert client.get(reverse("steward-review")).status_code == 403
+    response = client.post(decide_url(review_candidate), {"decision": "link", "reason": "Same."})
+
+    assert response.status_code == 403
+    review_candidate.refresh_from_db()
+    assert review_candidate.status == ReviewStatus.OPEN
+    assert customer_of("atm_svc", "A-900") != customer_of("loan_cc", "L-500")
