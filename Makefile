@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo-pass-2026
 
-.PHONY: demo test install lint format fuzz clean
+.PHONY: demo test install lint format clean
 
 install: $(VENV)/.installed node_modules/.installed
 

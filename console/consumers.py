@@ -1,8 +1,7 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-# Close codes sent before accepting: the browser sees the socket refused.
+# Close code sent before accepting: the browser sees the socket refused.
 CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_FORBIDDEN = 4403
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):

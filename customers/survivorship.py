@@ -5,6 +5,7 @@ Per field, the most recently updated non-empty value wins, and the record it cam
 may ring from any number any desk knows.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -12,7 +13,13 @@ from django.utils import timezone
 
 from customers.bulk_writes import update_rows
 from customers.models import Customer, SourceRecord
-from customers.normalization import normalise_date, normalise_kana, normalise_name
+from customers.normalization import (
+    normalise_date,
+    normalise_email,
+    normalise_kana,
+    normalise_name,
+    normalise_phone,
+)
 
 SINGLE_VALUED_FIELDS = (
     "customer_number",
@@ -24,6 +31,8 @@ SINGLE_VALUED_FIELDS = (
     "address",
 )
 MULTI_VALUED_FIELDS = ("phones", "emails")
+# Phones and e-mails written differently by two systems are one value, shown as first seen.
+SAME_VALUE = {"phones": normalise_phone, "emails": normalise_email}
 SURVIVING_FIELDS = (
     *SINGLE_VALUED_FIELDS,
     *MULTI_VALUED_FIELDS,
@@ -48,6 +57,7 @@ def surviving_values(records: Iterable[SourceRecord]) -> dict:
     values["birth_date"] = None
     sources: dict[str, str] = {}
     collected: dict[str, list[str]] = {name: [] for name in MULTI_VALUED_FIELDS}
+    seen: dict[str, set[str]] = {name: set() for name in MULTI_VALUED_FIELDS}
     for record in _newest_first(records):
         payload = record.payload
         for name in SINGLE_VALUED_FIELDS:
@@ -56,8 +66,12 @@ def surviving_values(records: Iterable[SourceRecord]) -> dict:
                 sources[name] = f"{record.system}:{record.external_id}"
         for name in MULTI_VALUED_FIELDS:
             for value in payload.get(name) or []:
-                if value and value not in collected[name]:
+                key = SAME_VALUE[name](value)
+                if key and key not in seen[name]:
+                    seen[name].add(key)
                     collected[name].append(value)
+    # Shown as written, but in full width: a legacy system's half-width kana reads badly.
+    values["name_kana"] = unicodedata.normalize("NFKC", values["name_kana"])
     if values["birth_date"]:
         iso = normalise_date(values["birth_date"])
         values["birth_date"] = date.fromisoformat(iso) if iso else None

@@ -161,3 +161,13 @@ def test_read_scope_cannot_ingest(client_with_scopes):
     api = client_with_scopes("read")
 
     assert_error(api.post(BATCH, {"system": "x", "records": []}, format="json"), 403, "forbidden")
+
+
+def test_one_phone_written_two_ways_is_shown_once_and_kana_in_full_width(ingest):
+    ingest("atm_svc", TARO_ATM)
+    (result,) = ingest("loan_cc", TARO_LOAN | {"customer_number": ""}).json()["results"]
+
+    customer = Customer.objects.get(pk=result["customer_id"])
+    assert len(customer.phones) == 1
+    assert customer.emails == ["taro@example.jp"]
+    assert customer.name_kana == "ヤマダ タロウ"
