@@ -42,3 +42,51 @@ def update_rows(objects: Sequence[Model], *, fields: Sequence[str]) -> None:
                 f"WHERE t.{pk_column} = v.{pk_column}",
                 parameters,
             )
+
+
+def _allocate_ids(model: type[Model], count: int) -> list[int]:
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_objects(objects: Sequence[Model]) -> None:
+    """Insert new rows, setting their primary keys. On PostgreSQL through COPY: a batch's
+    records and keys are tens of thousands of values, and an INSERT of that size spends most of
+    its time quoting and parsing SQL."""
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=ROWS_PER_STATEMENT)
+        return
+    meta = model._meta
+    if meta.pk.auto_created or getattr(meta.pk, "db_returning", False):
+        missing = [obj for obj in objects if obj.pk is None]
+        for obj, new_id in zip(missing, _allocate_ids(model, len(missing)), strict=True):
+            obj.pk = new_id
+    for obj in objects:
+        for field in meta.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                field.pre_save(obj, add=True)
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        raw_cursor = cursor.cursor
+        with raw_cursor.copy(
+            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(getattr(obj, field.attname), connection)
+                        for field in fields
+                    ]
+                )
+    for obj in objects:
+        obj._state.adding = False

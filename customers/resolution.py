@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.accounts import replace_accounts, without_full_number
-from customers.bulk_writes import update_rows
+from customers.bulk_writes import insert_objects, update_rows
 from customers.match_rules import LINK, MatchVerdict, compare
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
@@ -100,10 +100,20 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def _advisory_lock_ids(keys: set[str]) -> list[int]:
+# Keys are locked by slot, not one lock each: PostgreSQL's lock table holds a few thousand locks
+# for all sessions, and a batch of 1,000 records has about ten thousand keys. Batches sharing
+# a slot wait for each other, which costs a little parallelism and never correctness.
+ADVISORY_LOCK_SLOTS = 1024
+ADVISORY_LOCK_NAMESPACE = 0x43555354  # "CUST": keeps these apart from other advisory locks
+
+
+def _advisory_lock_slots(keys: set[str]) -> list[int]:
     return sorted(
-        int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-        for key in keys
+        {
+            int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+            % ADVISORY_LOCK_SLOTS
+            for key in keys
+        }
     )
 
 
@@ -112,8 +122,8 @@ def _lock_keys(keys: set[str]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id ORDER BY id",
-            [_advisory_lock_ids(keys)],
+            "SELECT pg_advisory_xact_lock(%s, slot) FROM unnest(%s::int[]) AS slot ORDER BY slot",
+            [ADVISORY_LOCK_NAMESPACE, _advisory_lock_slots(keys)],
         )
 
 
@@ -269,19 +279,21 @@ def _add_to_index(index, blocks, record_key, customer_id, keys) -> None:
 
 
 def _write(batch: _Batch, to_create, to_update, prepared, existing, decided_by_system) -> None:
-    Customer.objects.bulk_create(batch.new_customers)
-    SourceRecord.objects.bulk_create(to_create)
+    insert_objects(batch.new_customers)
+    insert_objects(to_create)
     update_rows(
         to_update,
         fields=["payload", "payload_hash", "match_keys", "record_updated_at", "updated_at"],
     )
     changed = {record.external_id: record for record in [*to_create, *to_update]}
     BlockingKey.objects.filter(source_record__in=to_update).delete()
-    BlockingKey.objects.bulk_create(
-        BlockingKey(key=block, source_record=changed[payload["external_id"]])
-        for payload, _, blocks in prepared
-        if payload["external_id"] in changed
-        for block in blocks
+    insert_objects(
+        [
+            BlockingKey(key=block, source_record=changed[payload["external_id"]])
+            for payload, _, blocks in prepared
+            if payload["external_id"] in changed
+            for block in blocks
+        ]
     )
     replace_accounts(
         {
@@ -291,16 +303,18 @@ def _write(batch: _Batch, to_create, to_update, prepared, existing, decided_by_s
         }
     )
     new_ids = {customer.pk for customer in batch.new_customers}
-    MergeDecision.objects.bulk_create(
-        MergeDecision(
-            kind=DecisionKind.CREATED if record.customer_id in new_ids else DecisionKind.LINKED,
-            customer_id=record.customer_id,
-            source_record=record,
-            rule=record.link_rule,
-            score=record.link_score,
-            decided_by_system=decided_by_system,
-        )
-        for record in to_create
+    insert_objects(
+        [
+            MergeDecision(
+                kind=DecisionKind.CREATED if record.customer_id in new_ids else DecisionKind.LINKED,
+                customer_id=record.customer_id,
+                source_record=record,
+                rule=record.link_rule,
+                score=record.link_score,
+                decided_by_system=decided_by_system,
+            )
+            for record in to_create
+        ]
     )
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=_merge_parties(batch))}
     for survivor_id, absorbed_id, verdict, external_id in batch.merges:

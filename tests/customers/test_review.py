@@ -1,6 +1,7 @@
 """The steward's decisions on match candidates: link, keep apart, and the open queue."""
 
 import pytest
+from django.utils import translation
 
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
@@ -16,6 +17,14 @@ from customers.resolution import ingest_source_records
 from customers.review import ReviewError, keep_apart, link_candidate, open_review_candidates
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Error messages are asserted in English; people see them in their own language."""
+    with translation.override("en"):
+        yield
+
 
 # Same name, reading and birth date, nothing else in common: maybe namesakes (name_birth_only).
 SHOTA_LOAN = {
