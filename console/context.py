@@ -1,6 +1,11 @@
-"""The customer-360: one customer composed from the rooms below, in a fixed number of queries
-whatever the customer's size."""
+"""The customer-360 composed from the rooms below, in a fixed number of queries whatever the
+customer's size: the customer with records and accounts (3), open cases (1), recent contacts (1)."""
 
+from django.db.models import Q
+from django.utils import timezone
+
+from console.next_best_actions import alerts, customer_facts, next_best_actions
+from contacts.models import OPEN_CASE_STATUSES, Case, Contact
 from customers.queries import customer_with_records
 from customers.serializers import (
     AccountSerializer,
@@ -8,16 +13,73 @@ from customers.serializers import (
     SourceRecordSerializer,
 )
 
+RECENT_CONTACTS = 10
 
-def customer_360(*, customer_id) -> dict | None:
+
+def _case_json(case: Case) -> dict:
+    return {
+        "id": str(case.id),
+        "kind": case.kind,
+        "status": case.status,
+        "owner_desk": case.owner_desk,
+        "subject": case.subject,
+        "opened_at": case.opened_at.isoformat(),
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+    }
+
+
+def _contact_json(contact: Contact) -> dict:
+    return {
+        "id": str(contact.id),
+        "channel": contact.channel,
+        "desk": contact.desk,
+        "queue": contact.queue.name if contact.queue else None,
+        "state": contact.state,
+        "agent": contact.agent.get_username() if contact.agent else None,
+        "offered_at": contact.offered_at.isoformat() if contact.offered_at else None,
+        "handle_seconds": contact.handle_seconds,
+        "wrap_up": contact.wrap_up_code.label if contact.wrap_up_code else None,
+        "disposition": contact.disposition,
+    }
+
+
+def customer_360(*, customer_id, with_source_records: bool = True) -> dict | None:
     loaded = customer_with_records(customer_id)
     if loaded is None:
         return None
+    customer = loaded.customer
+    # Contacts and cases of customers merged into this one belong to it too.
+    this_customer = Q(customer=customer) | Q(customer__merged_into=customer)
+    open_cases = list(
+        Case.objects.filter(this_customer, status__in=OPEN_CASE_STATUSES).order_by("-opened_at")
+    )
+    recent_contacts = list(
+        Contact.objects.filter(this_customer)
+        .select_related("queue", "agent", "wrap_up_code")
+        .order_by("-offered_at")[:RECENT_CONTACTS]
+    )
+    facts = customer_facts(
+        customer=customer, accounts=loaded.accounts, open_cases=open_cases, now=timezone.now()
+    )
     context = {
-        **CustomerIdentitySerializer(loaded.customer).data,
-        "source_records": SourceRecordSerializer(loaded.source_records, many=True).data,
+        **CustomerIdentitySerializer(customer).data,
         "accounts": AccountSerializer(loaded.accounts, many=True).data,
+        "open_cases": [_case_json(case) for case in open_cases],
+        "recent_contacts": [_contact_json(contact) for contact in recent_contacts],
+        "alerts": alerts(facts),
+        "next_best_actions": next_best_actions(facts),
+        "match": [
+            {
+                "system": r.system,
+                "external_id": r.external_id,
+                "rule": r.link_rule or None,
+                "score": r.link_score,
+            }
+            for r in loaded.source_records
+        ],
     }
+    if with_source_records:
+        context["source_records"] = SourceRecordSerializer(loaded.source_records, many=True).data
     if loaded.merged_from:
         context["merged_from"] = loaded.merged_from
     return context

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": [
         "customers.view_customer",
+        "console.use_agent_console",
     ],
     "supervisor": [
         "customers.view_customer",

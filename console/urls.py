@@ -11,6 +11,7 @@ handler500 = "console.views.server_error"
 api_v1 = [
     path("", include("customers.urls")),
     path("customers/<uuid:customer_id>/", api.CustomerDetailApi.as_view(), name="api-customer"),
+    path("cti/events", api.CallEventApi.as_view(), name="api-cti-events"),
 ]
 
 urlpatterns = [

@@ -1,7 +1,12 @@
 """The customers room's REST API: search and the source records. One view per operation."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
@@ -71,12 +76,14 @@ class SourceRecordBatchApi(APIView):
 
     required_scope = "ingest"
 
+    @extend_schema_serializer(component_name="SourceRecordBatch")
     class Input(StrictSerializer):
         system = serializers.RegexField(
             r"^[a-z][a-z0-9_]{0,31}$", help_text="Short name of the source, e.g. loan_cc, atm_svc"
         )
         records = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
 
+    @extend_schema_serializer(component_name="SourceRecordBatchResult")
     class Output(serializers.Serializer):
         results = serializers.ListField(child=BatchResultOutput())
         errors = serializers.ListField(child=BatchErrorOutput())

@@ -417,6 +417,9 @@ def blocking_keys(keys: MatchKeys) -> set[str]:
     if keys.customer_number:
         blocks.add(f"num:{keys.customer_number}")
     blocks.update(f"tel:{phone}" for phone in keys.phones)
+    # The number's last eight digits: finds a caller whose number another system wrote with a
+    # different prefix; for look-ups only, the rules still decide who is who.
+    blocks.update(f"tel8:{phone[-8:]}" for phone in keys.phones if len(phone) > 8)
     blocks.update(f"mail:{email}" for email in keys.emails)
     if birth := keys.birth_date:
         name_parts = {

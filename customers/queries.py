@@ -34,6 +34,40 @@ def customers_with_phone(phone: str) -> QuerySet[Customer]:
     return live_customers().filter(pk__in=record_customers)
 
 
+MAX_CALLER_CANDIDATES = 5
+LOOSE_PHONE_DIGITS = 8
+
+
+def identified_caller(phone: str):
+    """The one customer with this number, or None when none or several have it: a shared
+    number (a household, a switchboard) is never taken as proof of who is calling."""
+    matches = list(customers_with_phone(phone).values_list("pk", flat=True)[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def caller_candidates(phone: str) -> list[dict]:
+    """Customers the caller may be: those with the number, else those whose number ends the
+    same (a number typed with another prefix or area code)."""
+    found = list(customers_with_phone(phone)[:MAX_CALLER_CANDIDATES])
+    normalised = normalise_phone(phone)
+    if not found and len(normalised) >= LOOSE_PHONE_DIGITS:
+        tail = SourceRecord.objects.filter(
+            blocking_keys__key=f"tel8:{normalised[-LOOSE_PHONE_DIGITS:]}"
+        ).values("customer_id")
+        found = list(live_customers().filter(pk__in=tail)[:MAX_CALLER_CANDIDATES])
+    return [
+        {
+            "id": str(customer.pk),
+            "customer_number": customer.customer_number,
+            "name": customer.name,
+            "name_kana": customer.name_kana,
+            "birth_date": customer.birth_date.isoformat() if customer.birth_date else None,
+            "phones": customer.phones,
+        }
+        for customer in found
+    ]
+
+
 def search_customers(query: str) -> QuerySet[Customer]:
     """Phone, customer number, name or kana, typed in any width or script; prefix matches."""
     query = (query or "").strip()

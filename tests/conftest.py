@@ -38,3 +38,16 @@ def steward(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", role="admin")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_database_pools(django_db_setup, django_db_blocker):
+    """Connections that threads took from psycopg's pool would keep the test database open and
+    stop its teardown: close the pools first."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()

@@ -26,3 +26,15 @@ def api_key(*, scopes: list[str], name: str | None = None) -> str:
     """A fresh integration client's bearer key."""
     name = name or f"client-{'-'.join(scopes)}-{uuid.uuid4().hex[:8]}"
     return create_api_client(name=name, scopes=scopes).key
+
+
+def make_agent(username: str, *, desk: str = "contact_center", state: str = "offline", since=None):
+    """A user with the agent role and the agent profile routing needs."""
+    from django.utils import timezone
+
+    from console.models import Agent
+
+    user = UserFactory(username=username, role="agent")
+    return Agent.objects.create(
+        user=user, desk=desk, state=state, state_since=since or timezone.now()
+    )

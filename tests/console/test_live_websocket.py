@@ -7,7 +7,7 @@ from django.test import Client
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.factories import UserFactory
+from tests.factories import make_agent
 from tests.live_server import running_daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ def session_cookie(user) -> str:
 
 
 def test_signed_in_socket_stays_open_while_idle(live_server_url):
-    cookie = session_cookie(UserFactory(username="agent001", role="agent"))
+    cookie = session_cookie(make_agent("agent001").user)
     ws_url = live_server_url.replace("http", "ws") + "/ws/agent/"
 
     async def idle_then_ping() -> None:
@@ -44,7 +44,7 @@ def test_signed_in_socket_stays_open_while_idle(live_server_url):
 
 
 def test_live_server_refuses_a_foreign_origin(live_server_url):
-    cookie = session_cookie(UserFactory(username="agent001", role="agent"))
+    cookie = session_cookie(make_agent("agent001").user)
     ws_url = live_server_url.replace("http", "ws") + "/ws/agent/"
 
     async def attempt() -> None:

@@ -292,7 +292,7 @@ def test_blocking_keys_pair_the_birth_date_with_a_name_part():
 def test_blocking_keys_without_birth_date_are_only_identifiers():
     keys = match_keys({"name": "佐藤花子", "phones": ["090-1234-5678"]})
 
-    assert blocking_keys(keys) == {"tel:09012345678"}
+    assert blocking_keys(keys) == {"tel:09012345678", "tel8:12345678"}
 
 
 # --- properties -----------------------------------------------------------------------------

@@ -1,0 +1,113 @@
+"""Telephony events: stored once per (source, event_id), then the call's contacts are computed
+again from all its events (see call_timeline)."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from contacts.call_timeline import Leg, TimelineEvent, call_legs
+from contacts.models import CallEvent, Channel, Contact, Queue
+from customers.normalization import normalise_phone
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    event: CallEvent
+    duplicate: bool
+
+
+def store_call_event(*, source: str, data: dict) -> StoredEvent:
+    """The event, stored unless its id was seen before from this source (then the first one)."""
+    existing = CallEvent.objects.filter(source=source, event_id=data["event_id"]).first()
+    if existing is not None:
+        return StoredEvent(event=existing, duplicate=True)
+    event = CallEvent(
+        source=source,
+        event_id=data["event_id"],
+        call_id=data["call_id"],
+        type=data["type"],
+        at=data["at"],
+        payload={key: str(value) for key, value in data.items() if value not in (None, "")},
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:  # the same event posted twice at once: the other request stored it
+        return StoredEvent(
+            event=CallEvent.objects.get(source=source, event_id=data["event_id"]), duplicate=True
+        )
+    return StoredEvent(event=event, duplicate=False)
+
+
+def timeline_event(event: CallEvent) -> TimelineEvent:
+    payload = event.payload
+    routed = event.routed_agent
+    return TimelineEvent(
+        event_id=event.event_id,
+        type=event.type,
+        at=event.at,
+        queue=payload.get("queue", ""),
+        agent=payload.get("agent", "") or (routed if event.type == "offered" else ""),
+        target_queue=payload.get("target_queue", ""),
+        target_agent=payload.get("target_agent", "")
+        or (routed if event.type == "transferred" else ""),
+        caller_number=normalise_phone(payload.get("from", "")),
+        dialled_number=normalise_phone(payload.get("to", "")),
+    )
+
+
+@dataclass(frozen=True)
+class CallContacts:
+    """The call's contacts after the replay, and which of them changed state."""
+
+    contacts: list[Contact]
+    changed: list[Contact]
+
+
+def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
+    """Write the call's legs as contacts: one per leg, updated in place so that ids (and the
+    notes written on them) stay."""
+    events = [timeline_event(e) for e in CallEvent.objects.filter(source=source, call_id=call_id)]
+    legs = call_legs(events)
+    existing = {
+        contact.leg: contact
+        for contact in Contact.objects.select_for_update().filter(source=source, call_id=call_id)
+    }
+    queues = {q.name: q for q in Queue.objects.filter(name__in={leg.queue for leg in legs})}
+    agents = {
+        user.get_username(): user
+        for user in get_user_model().objects.filter(username__in={leg.agent for leg in legs})
+    }
+    contacts, changed = [], []
+    parent = None
+    for leg in legs:
+        contact = existing.get(leg.leg) or Contact(
+            channel=Channel.PHONE, source=source, call_id=call_id, leg=leg.leg
+        )
+        before = (contact.state, contact.agent_id) if contact.pk and leg.leg in existing else None
+        _apply_leg(contact, leg, queues=queues, agents=agents, parent=parent)
+        if contact.customer_id is None:
+            contact.customer_id = parent.customer_id if parent else customer_id
+        contact.save()
+        if before != (contact.state, contact.agent_id):
+            changed.append(contact)
+        contacts.append(contact)
+        parent = contact
+    return CallContacts(contacts=contacts, changed=changed)
+
+
+def _apply_leg(contact: Contact, leg: Leg, *, queues: dict, agents: dict, parent) -> None:
+    queue = queues.get(leg.queue)
+    contact.queue = queue
+    contact.desk = queue.desk if queue else ""
+    contact.agent = agents.get(leg.agent)
+    contact.parent = parent
+    contact.state = leg.state
+    contact.caller_number = leg.caller_number
+    contact.dialled_number = leg.dialled_number
+    contact.offered_at = leg.offered_at
+    contact.answered_at = leg.answered_at
+    contact.ended_at = leg.ended_at
+    contact.wrapped_up_at = leg.wrapped_up_at
+    contact.hold_seconds = leg.hold_seconds

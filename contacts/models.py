@@ -1,0 +1,249 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+
+class Desk(models.TextChoices):
+    CONTACT_CENTER = "contact_center", _("Contact center")
+    SERVICE_CENTER = "service_center", _("Service center")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ATM = "atm", _("ATM")
+    TICKET = "ticket", _("Ticket")
+    CHAT = "chat", _("Chat")
+    MAIL = "mail", _("Mail")
+
+
+class Queue(models.Model):
+    """A telephony queue and the desk that answers it."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
+    service_level_seconds = models.PositiveIntegerField(
+        _("service level threshold (s)"),
+        default=20,
+        help_text=_("A call answered within this many seconds counts as within service level."),
+    )
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+
+class ContactState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an agent")
+    OFFERED = "offered", _("Ringing")
+    ANSWERED = "answered", _("Talking")
+    HOLD = "hold", _("On hold")
+    TRANSFERRED = "transferred", _("Transferred")
+    ENDED = "ended", _("After-call work")
+    WRAPPED_UP = "wrapped_up", _("Done")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class WrapUpCode(models.Model):
+    desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+
+    class Meta:
+        verbose_name = _("wrap-up code")
+        verbose_name_plural = _("wrap-up codes")
+        ordering = ["desk", "code"]
+        constraints = [models.UniqueConstraint(fields=["desk", "code"], name="unique_wrap_up_code")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Contact(models.Model):
+    """One interaction with one agent (a leg of a call): a transfer ends one contact and
+    starts another whose `parent` it is. Times come from the events' `at`, never from arrival."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    source = models.CharField(_("source system"), max_length=100)
+    call_id = models.CharField(_("call id"), max_length=128, blank=True)
+    leg = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="transfers"
+    )
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT)
+    desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices, blank=True)
+    caller_number = models.CharField(_("caller number"), max_length=32, blank=True)
+    dialled_number = models.CharField(_("dialled number"), max_length=32, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    identified_at_offer = models.BooleanField(
+        _("caller identified at the screen pop"), default=False
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+    )
+    state = models.CharField(_("state"), max_length=16, choices=ContactState.choices)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    wrapped_up_at = models.DateTimeField(_("wrapped up at"), null=True, blank=True)
+    hold_seconds = models.FloatField(_("hold (s)"), default=0)
+    wrap_up_code = models.ForeignKey(WrapUpCode, null=True, blank=True, on_delete=models.PROTECT)
+    disposition = models.CharField(_("disposition"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "call_id", "leg"],
+                condition=~models.Q(call_id=""),
+                name="unique_call_leg",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-offered_at"], name="contact_customer_recent"),
+            models.Index(fields=["agent", "-offered_at"], name="contact_agent_recent"),
+            models.Index(fields=["state", "queue"], name="contact_state_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.call_id or self.pk}"
+
+    @property
+    def talk_seconds(self) -> float | None:
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return max((self.ended_at - self.answered_at).total_seconds() - self.hold_seconds, 0.0)
+
+    @property
+    def after_call_work_seconds(self) -> float | None:
+        if self.ended_at is None or self.wrapped_up_at is None:
+            return None
+        return max((self.wrapped_up_at - self.ended_at).total_seconds(), 0.0)
+
+    @property
+    def handle_seconds(self) -> float | None:
+        """Talk + hold + after-call work: the industry's handle time."""
+        talk, after = self.talk_seconds, self.after_call_work_seconds
+        if talk is None:
+            return None
+        return talk + self.hold_seconds + (after or 0.0)
+
+
+class CallEventType(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ANSWERED = "answered", _("Answered")
+    HOLD = "hold", _("Hold")
+    UNHOLD = "unhold", _("Unhold")
+    TRANSFERRED = "transferred", _("Transferred")
+    ENDED = "ended", _("Ended")
+    WRAPUP_DONE = "wrapup_done", _("Wrap-up done")
+
+
+class CallEvent(models.Model):
+    """A raw telephony event, stored once per (source, event_id). `routed_agent` keeps the
+    agent the console picked for an offer or transfer, so that replaying a call's events always
+    gives the same legs."""
+
+    source = models.CharField(max_length=100)
+    event_id = models.CharField(max_length=128)
+    call_id = models.CharField(max_length=128)
+    type = models.CharField(max_length=16, choices=CallEventType.choices)
+    at = models.DateTimeField()
+    payload = models.JSONField()
+    routed_agent = models.CharField(max_length=150, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="unique_call_event")
+        ]
+        indexes = [models.Index(fields=["source", "call_id"], name="call_event_call")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.type} {self.at:%H:%M:%S}"
+
+
+class CaseKind(models.TextChoices):
+    LOAN_APPLICATION = "loan_application", _("Loan application")
+    REPAYMENT_CONSULTATION = "repayment_consultation", _("Repayment consultation")
+    LIMIT_INCREASE = "limit_increase", _("Credit-limit increase")
+    CARD_RETAINED = "card_retained", _("Card retained at ATM")
+    CASH_NOT_DISPENSED = "cash_not_dispensed", _("Cash not dispensed")
+    DEPOSIT_MISMATCH = "deposit_mismatch", _("Deposit mismatch")
+    DEVICE_ERROR = "device_error", _("ATM device error")
+    CARD_REISSUE = "card_reissue", _("Card reissue")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_CASE_STATUSES = [CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CUSTOMER]
+
+
+class Case(models.Model):
+    """A loan request or a service incident followed until it is closed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=CaseKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    owner_desk = models.CharField(_("owner desk"), max_length=20, choices=Desk.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["customer", "status"], name="case_customer_status")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class ContactNote(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -1,0 +1,8 @@
+from contacts.models import Contact, ContactNote
+
+
+def add_note(*, contact: Contact, author, text: str) -> ContactNote:
+    text = text.strip()
+    if not text:
+        raise ValueError("A note needs some text.")
+    return ContactNote.objects.create(contact=contact, author=author, text=text)
