@@ -51,6 +51,12 @@ def create_api_client(*, name: str, scopes: list[str]) -> IssuedKey:
     return IssuedKey(client=client, key=key)
 
 
+def reissue_api_client(*, name: str, scopes: list[str]) -> IssuedKey:
+    """A fresh key for a client the product runs itself (the simulator): the old one goes."""
+    ApiClient.objects.filter(name=name).delete()
+    return create_api_client(name=name, scopes=scopes)
+
+
 def revoke_api_clients(*, clients) -> int:
     return clients.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 

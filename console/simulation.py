@@ -1,0 +1,133 @@
+"""A simulated telephony system: calls to the console's public API as a PBX would make them.
+
+Each call is offered to a queue (the console routes it), answered a few seconds later, now and
+then held, ended, and wrapped up: the demo's agents see a steady, believable stream. Callers
+are mostly known customers, some strangers.
+"""
+
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+QUEUES = ["loans", "repayment", "limit", "atm", "cards"]
+UNKNOWN_CALLER_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class CallScript:
+    """Seconds after the offer at which each later event happens."""
+
+    answer_after: float
+    hold: tuple[float, float] | None
+    end_after: float
+    wrap_up_after: float
+
+
+def random_script(rng: random.Random, *, speed: float) -> CallScript:
+    answer = rng.uniform(3, 12)
+    talk = rng.uniform(40, 240)
+    hold = None
+    if rng.random() < 0.3:
+        start = answer + rng.uniform(10, talk / 2)
+        hold = (start / speed, (start + rng.uniform(10, 45)) / speed)
+    end = answer + talk + (hold[1] - hold[0] if hold else 0)
+    return CallScript(
+        answer_after=answer / speed,
+        hold=hold,
+        end_after=end / speed,
+        wrap_up_after=(end + rng.uniform(10, 40)) / speed,
+    )
+
+
+class TelephonyClient:
+    def __init__(self, *, base_url: str, key: str, source_prefix: str = "sim") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.source_prefix = source_prefix
+
+    def post_event(self, *, call_id: str, type_: str, **fields: str) -> dict | None:
+        body = {
+            "event_id": f"{call_id}-{type_}-{uuid.uuid4().hex[:6]}",
+            "call_id": call_id,
+            "type": type_,
+            "at": datetime.now(TOKYO).isoformat(),
+            **fields,
+        }
+        request = Request(
+            f"{self.base_url}/api/v1/cti/events",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except (HTTPError, URLError, TimeoutError) as error:
+            print(f"simulate: {type_} for {call_id} failed: {error}")
+            return None
+
+
+def play_call(
+    client: TelephonyClient, *, caller: str, queue: str, script: CallScript, stop: threading.Event
+) -> None:
+    call_id = f"sim-{uuid.uuid4().hex[:12]}"
+    started = time.monotonic()
+    offered = client.post_event(call_id=call_id, type_="offered", **{"from": caller}, queue=queue)
+    if offered is None:
+        return
+    steps = [(script.answer_after, "answered")]
+    if script.hold:
+        steps += [(script.hold[0], "hold"), (script.hold[1], "unhold")]
+    steps += [(script.end_after, "ended"), (script.wrap_up_after, "wrapup_done")]
+    for after, type_ in steps:
+        if stop.wait(max(started + after - time.monotonic(), 0)):
+            return
+        extra = {"agent": offered["agent"]} if type_ == "wrapup_done" and offered["agent"] else {}
+        client.post_event(call_id=call_id, type_=type_, **extra)
+
+
+def simulate_calls(
+    *,
+    client: TelephonyClient,
+    callers: list[str],
+    calls_per_minute: float,
+    minutes: float,
+    speed: float = 1.0,
+    seed: int | None = None,
+) -> int:
+    """Offer calls at the given rate for the given time; returns how many were started."""
+    rng = random.Random(seed)
+    stop = threading.Event()
+    interval = 60.0 / calls_per_minute
+    deadline = time.monotonic() + minutes * 60
+    started = 0
+    try:
+        while time.monotonic() < deadline:
+            if rng.random() < UNKNOWN_CALLER_SHARE or not callers:
+                caller = f"080{rng.randrange(10**8):08d}"
+            else:
+                caller = rng.choice(callers)
+            threading.Thread(
+                target=play_call,
+                kwargs={
+                    "client": client,
+                    "caller": caller,
+                    "queue": rng.choice(QUEUES),
+                    "script": random_script(rng, speed=speed),
+                    "stop": stop,
+                },
+                daemon=True,
+            ).start()
+            started += 1
+            time.sleep(interval)
+    finally:
+        stop.set()
+    return started

@@ -1,0 +1,41 @@
+"""`simulate` drives a running server through the public telephony API."""
+
+import pytest
+from django.core.management import call_command
+
+from console.models import AgentState
+from contacts.models import CallEvent, Contact, ContactState
+from customers.resolution import ingest_source_records
+from tests.factories import make_agent
+from tests.live_server import running_daphne
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_simulated_calls_reach_agents_and_finish(transactional_db):
+    ingest_source_records(
+        system="loan_cc",
+        records=[{"external_id": "L1", "name": "山田 太郎", "phones": ["09012345678"]}],
+    )
+    for n, desk in enumerate(["contact_center", "service_center"] * 3):
+        make_agent(f"agent{n:03d}", desk=desk, state=AgentState.AVAILABLE)
+
+    with running_daphne() as server:
+        # 6 calls in 3 seconds, each lasting well under a second at this speed.
+        call_command(
+            "simulate",
+            "--url",
+            server,
+            "--calls-per-minute",
+            "120",
+            "--minutes",
+            "0.05",
+            "--speed",
+            "1000",
+            "--seed",
+            "7",
+        )
+
+    assert Contact.objects.count() >= 5
+    assert CallEvent.objects.filter(type="offered").count() == Contact.objects.filter(leg=0).count()
+    assert Contact.objects.filter(state=ContactState.WRAPPED_UP).exists()
