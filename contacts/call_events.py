@@ -87,8 +87,10 @@ def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
         )
         before = (contact.state, contact.agent_id) if contact.pk and leg.leg in existing else None
         _apply_leg(contact, leg, queues=queues, agents=agents, parent=parent)
-        if contact.customer_id is None:
+        if contact._state.adding:
+            # Known at the offer: the caller was identified before the agent picked up.
             contact.customer_id = parent.customer_id if parent else customer_id
+            contact.identified_at_offer = contact.customer_id is not None
         contact.save()
         if before != (contact.state, contact.agent_id):
             changed.append(contact)

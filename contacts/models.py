@@ -89,6 +89,15 @@ class Contact(models.Model):
     identified_at_offer = models.BooleanField(
         _("caller identified at the screen pop"), default=False
     )
+    customer_picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The agent who chose the customer among the candidates."),
+    )
+    customer_picked_at = models.DateTimeField(null=True, blank=True)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
