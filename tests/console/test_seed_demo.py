@@ -11,7 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from console.models import Agent
 from console.roles import roles_of
+from contacts.models import Case, Contact, Desk
 from customers.demo_data import (
     LOAN_DESK,
     SERVICE_DESK,
@@ -48,6 +50,9 @@ def database_counts() -> dict[str, int]:
         "decisions": MergeDecision.objects.count(),
         "reviews": ReviewCandidate.objects.count(),
         "users": get_user_model().objects.count(),
+        "agents": Agent.objects.count(),
+        "contacts": Contact.objects.count(),
+        "cases": Case.objects.count(),
     }
 
 
@@ -207,3 +212,15 @@ def test_demo_people_resolve_to_fewer_customers_than_records_and_traps_stay_apar
                 members_of_customer[customer].add(person.person_id)
         merged = [found for found in members_of_customer.values() if len(found) > 1]
         assert merged == [], f"{members[0].trap} members merged: {merged}"
+
+
+def test_seed_demo_gives_agents_desks_and_customers_a_call_history():
+    seed(customers=60, agents=5)
+
+    desks = dict(Agent.objects.values_list("user__username", "desk"))
+    assert desks["agent001"] == Desk.CONTACT_CENTER
+    assert desks["agent005"] == Desk.SERVICE_CENTER
+    assert Contact.objects.filter(desk=Desk.CONTACT_CENTER).exists()
+    assert Contact.objects.filter(desk=Desk.SERVICE_CENTER).exists()
+    assert Contact.objects.filter(notes__isnull=False).exists()
+    assert Case.objects.exists()

@@ -6,11 +6,11 @@ records are ingested by (system, external_id), so a second run with the same see
 
 import random
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from console.roles import assign_role
+from console.demo_setup import ensure_demo_agents, ensure_user
+from contacts.demo_history import create_demo_history
 from customers.demo_data import generate_people, load_demo_people
 from customers.models import Customer, SourceRecord
 
@@ -53,13 +53,21 @@ class Command(BaseCommand):
         user_changes = {"created": 0, "password_reset": 0, "unchanged": 0}
         with transaction.atomic():
             for username, role in people_by_role:
-                user_changes[_ensure_user(username=username, role=role, password=password)] += 1
+                user_changes[ensure_user(username=username, role=role, password=password)] += 1
+            agent_profiles = ensure_demo_agents(
+                usernames=[name for name, role in people_by_role if role == "agent"]
+            )
 
         people = generate_people(count=customers, rng=random.Random(seed))
         load = load_demo_people(people=people, decided_by_system="seed_demo")
         for error in load.errors:
             self.stderr.write(f"Record {error['external_id']} refused: {error['fields']}")
 
+        history = create_demo_history(
+            customers=list(Customer.objects.filter(merged_into__isnull=True).order_by("pk")),
+            agents_by_desk=agent_profiles,
+            rng=random.Random(seed),
+        )
         actions = ", ".join(f"{count} {action}" for action, count in sorted(load.actions.items()))
         self.stdout.write(
             f"Users: {len(people_by_role)} ({user_changes['created']} created, "
@@ -68,24 +76,8 @@ class Command(BaseCommand):
         )
         records = sum(load.actions.values())
         self.stdout.write(f"Demo people: {len(people)}; records: {records} ({actions or 'none'}).")
+        self.stdout.write(f"Demo call history: {history} contacts added.")
         self.stdout.write(
             f"Now {SourceRecord.objects.count()} source records resolve to "
             f"{Customer.objects.filter(merged_into__isnull=True).count()} customers."
         )
-
-
-def _ensure_user(*, username: str, role: str, password: str) -> str:
-    """The user with this role and password; says whether it was created, had its password
-    reset, or was already so (hashing is slow and salted, so an equal password is kept)."""
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        change = "created"
-    elif user.check_password(password):
-        change = "unchanged"
-    else:
-        change = "password_reset"
-    if change != "unchanged":
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    assign_role(user=user, role=role)
-    return change
