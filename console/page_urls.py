@@ -1,10 +1,17 @@
-"""Pages for people: customers, match review."""
+"""Pages for people: the agent console, customers, match review."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from console import customer_pages
+from console import agent_pages, customer_pages
 
 urlpatterns = [
+    path("console/", agent_pages.agent_console, name="agent-console"),
+    re_path(
+        r"^console/contacts/(?P<contact_id>[0-9a-f-]{36})/"
+        r"(?P<action>answer|hold|hang-up|transfer|wrap-up|note|pick)$",
+        agent_pages.contact_action,
+        name="agent-contact-action",
+    ),
     path("customers/", customer_pages.customer_search, name="customer-search"),
     path("customers/<uuid:customer_id>/", customer_pages.customer_detail, name="customer-detail"),
     path(

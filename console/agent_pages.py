@@ -1,0 +1,180 @@
+"""The agent console page and the actions it posts. Views translate input, call one function of
+console.agent_actions and answer JSON (the page updates itself from the websocket)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from console import agent_actions
+from console.agent_actions import AgentActionError
+from console.call_handling import screen_pop
+from console.models import Agent
+from contacts.models import Contact, ContactState, Queue, WrapUpCode
+
+LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
+
+
+def agent_only(view):
+    return login_required(
+        permission_required("console.use_agent_console", raise_exception=True)(view)
+    )
+
+
+def _labels() -> dict:
+    """Words the page's script shows, in the person's language."""
+    return {
+        "online": _("Connected"),
+        "offline": _("Offline — reconnecting…"),
+        "unknown_caller": _("Unknown caller"),
+        "candidates": _("Who may be calling"),
+        "pick": _("This is the caller"),
+        "alerts": _("Alerts"),
+        "actions": _("Next best actions"),
+        "accounts": _("Accounts"),
+        "open_cases": _("Open cases"),
+        "recent_contacts": _("Recent contacts"),
+        "match": _("Why these records are one customer"),
+        "transfer_notes": _("Notes from the previous agent"),
+        "open_customer": _("Open the customer page"),
+        "ringing": _("Ringing"),
+        "talk": _("Talk"),
+        "hold": _("Hold"),
+        "after_call_work": _("After-call work"),
+        "none": _("None"),
+        "states": {
+            "available": _("Available"),
+            "on_call": _("On a call"),
+            "wrap_up": _("After-call work"),
+            "break": _("On break"),
+            "offline": _("Offline"),
+        },
+        "codes": {
+            "payment_past_due": _("Payment past due"),
+            "recent_card_retained": _("Card retained at an ATM in the last days"),
+            "recent_cash_not_dispensed": _("Cash not dispensed at an ATM in the last days"),
+            "recent_deposit_mismatch": _("Deposit mismatch at an ATM in the last days"),
+            "fraud_watch": _("Fraud watch"),
+            "vulnerable_customer": _("Vulnerable customer: take extra care"),
+            "do_not_call": _("Do not call back"),
+            "repayment_consultation": _("Offer a repayment consultation"),
+            "apologise_and_reissue_card": _("Apologise and start the card reissue"),
+            "confirm_refund_status": _("Confirm the refund status"),
+            "offer_limit_increase": _("Offer a credit-limit increase"),
+        },
+    }
+
+
+@require_GET
+@agent_only
+def agent_console(request):
+    agent = Agent.objects.select_related("user").filter(user=request.user).first()
+    if agent is None:
+        raise PermissionDenied("No agent profile.")
+    current = (
+        Contact.objects.select_related("queue")
+        .filter(agent=request.user, state__in=LIVE_STATES)
+        .order_by("-offered_at")
+        .first()
+    )
+    shift_contacts = (
+        Contact.objects.select_related("queue", "customer", "wrap_up_code")
+        .filter(agent=request.user, offered_at__date=timezone.localdate())
+        .order_by("-offered_at")[:50]
+    )
+    page_state = {
+        "agent_state": agent.state,
+        "last_seq": agent.last_seq,
+        "current": screen_pop(current) if current else None,
+        "current_state": current.state if current else None,
+        "labels": _labels(),
+    }
+    return render(
+        request,
+        "console/agent.html",
+        {
+            "agent": agent,
+            "page_state": page_state,
+            "queues": Queue.objects.all(),
+            "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
+            "shift_contacts": shift_contacts,
+        },
+    )
+
+
+class TransferForm(forms.Form):
+    target_queue = forms.SlugField(required=False, max_length=40)
+    target_agent = forms.CharField(required=False, max_length=150)
+    note = forms.CharField(required=False, max_length=4000)
+
+
+class WrapUpForm(forms.Form):
+    wrap_up_code = forms.SlugField(required=False, max_length=40)
+    disposition = forms.CharField(required=False, max_length=200)
+    done = forms.BooleanField(required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=4000)
+
+
+class PickForm(forms.Form):
+    customer_id = forms.UUIDField()
+
+
+def _answer(action):
+    """Run one agent action; its refusal becomes a clear 400/403 JSON answer."""
+    try:
+        action()
+    except AgentActionError as error:
+        return JsonResponse({"ok": False, "error": str(error)}, status=400)
+    except PermissionDenied:
+        return JsonResponse({"ok": False, "error": _("Not your contact.")}, status=403)
+    return JsonResponse({"ok": True})
+
+
+def _invalid(form: forms.Form) -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "error": _("Check the form."), "fields": form.errors}, status=400
+    )
+
+
+@require_POST
+@agent_only
+def contact_action(request, contact_id, action: str):
+    simple = {
+        "answer": agent_actions.answer_call,
+        "hold": agent_actions.toggle_hold,
+        "hang-up": agent_actions.hang_up,
+    }
+    if action in simple:
+        return _answer(lambda: simple[action](user=request.user, contact_id=contact_id))
+    forms_for = {
+        "transfer": TransferForm,
+        "wrap-up": WrapUpForm,
+        "note": NoteForm,
+        "pick": PickForm,
+    }
+    form = forms_for[action](request.POST)
+    if not form.is_valid():
+        return _invalid(form)
+    data = form.cleaned_data
+    if action == "transfer":
+        return _answer(
+            lambda: agent_actions.transfer_call(user=request.user, contact_id=contact_id, **data)
+        )
+    if action == "wrap-up":
+        return _answer(
+            lambda: agent_actions.record_wrap_up(user=request.user, contact_id=contact_id, **data)
+        )
+    if action == "note":
+        return _answer(
+            lambda: agent_actions.write_note(user=request.user, contact_id=contact_id, **data)
+        )
+    return _answer(
+        lambda: agent_actions.pick_customer(user=request.user, contact_id=contact_id, **data)
+    )

@@ -1,0 +1,246 @@
+// The agent console: one websocket for screen pops, call and agent states; it reconnects by itself
+// and resumes from the last sequence number it saw, so nothing is lost or shown twice.
+(() => {
+  "use strict";
+
+  const root = document.getElementById("agent-console");
+  const initial = JSON.parse(document.getElementById("page-state").textContent);
+  const labels = initial.labels;
+  const csrfToken = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const actionUrlTemplate = root.dataset.contactActionUrl;
+  const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "ja", {
+    timeZone: "Asia/Tokyo", dateStyle: "short", timeStyle: "short",
+  });
+
+  const $ = (id) => document.getElementById(id);
+  const SEQ_KEY = "agent-console-last-seq";
+
+  let lastSeq = Math.max(initial.last_seq, Number(sessionStorage.getItem(SEQ_KEY) || 0));
+  let socket = null;
+  let retryDelay = 500;
+  let call = null; // {contactId, state, offeredAt, answeredAt, holdStartedAt, holdSeconds, endedAt}
+
+  // --- small DOM helpers (textContent only: nothing from the server is parsed as HTML) ---
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+  function section(title, children) {
+    const wrapper = element("section", null, "pop-section");
+    wrapper.append(element("h3", title), ...children);
+    return wrapper;
+  }
+  function list(items, render) {
+    if (!items || items.length === 0) return element("p", labels.none, "muted");
+    const ul = element("ul");
+    for (const item of items) ul.append(render(item));
+    return ul;
+  }
+  const labelFor = (code) => labels.codes[code] || code;
+  const formatTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "—");
+
+  function showError(message) {
+    $("console-error").textContent = message || "";
+  }
+
+  // --- agent state ---
+  function showAgentState(state) {
+    const badge = $("agent-state");
+    badge.textContent = labels.states[state] || state;
+    badge.dataset.state = state;
+  }
+
+  // --- screen pop ---
+  function renderCustomer(customer) {
+    const box = element("div");
+    const heading = element("h3", `${customer.name || labels.unknown_caller}`, "caller-name");
+    heading.id = "caller-name";
+    box.append(heading);
+    box.append(element("p", [customer.name_kana, customer.customer_number, customer.birth_date].filter(Boolean).join(" · "), "muted"));
+    const link = element("a", labels.open_customer);
+    link.href = `/customers/${customer.id}/?contact=${encodeURIComponent(call ? call.contactId : "")}`;
+    box.append(link);
+    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", labelFor(a.code), "alert"))]));
+    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", labelFor(a.code)))]));
+    box.append(section(labels.accounts, [list(customer.accounts, (a) =>
+      element("li", `${a.kind} ${a.masked_number} ${a.status || ""} ${a.days_past_due ? `(${a.days_past_due}d)` : ""}`))]));
+    box.append(section(labels.open_cases, [list(customer.open_cases, (c) => element("li", `${c.subject} — ${c.status}`))]));
+    box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) =>
+      element("li", `${formatTime(c.offered_at)} ${c.channel} ${c.queue || ""} ${c.wrap_up || ""}`))]));
+    box.append(section(labels.match, [list(customer.match, (m) =>
+      element("li", `${m.system}:${m.external_id} — ${m.rule || "—"}${m.score ? ` (${m.score.toFixed(2)})` : ""}`))]));
+    return box;
+  }
+
+  function renderCandidates(candidates) {
+    const box = element("div");
+    box.append(element("h3", labels.unknown_caller, "caller-name"));
+    box.append(section(labels.candidates, [list(candidates, (c) => {
+      const li = element("li", `${c.name || "—"} ${c.name_kana || ""} ${c.birth_date || ""} ${c.customer_number || ""} `);
+      const pick = element("button", labels.pick);
+      pick.type = "button";
+      pick.addEventListener("click", () => act("pick", { customer_id: c.id }));
+      li.append(pick);
+      return li;
+    })]));
+    return box;
+  }
+
+  function renderTransfer(transfer) {
+    return section(labels.transfer_notes, [list(transfer.from_contacts, (leg) => {
+      const li = element("li", `${leg.agent || "—"} (${leg.queue || ""}) ${leg.wrap_up || ""} ${leg.disposition || ""}`);
+      li.append(list(leg.notes, (n) => element("li", n.text, "note")));
+      return li;
+    })]);
+  }
+
+  function showScreenPop(pop) {
+    const target = $("screen-pop");
+    target.replaceChildren();
+    if (pop.customer) target.append(renderCustomer(pop.customer));
+    else target.append(renderCandidates(pop.candidates));
+    if (pop.transfer) target.append(renderTransfer(pop.transfer));
+  }
+
+  // --- the current call and its timers ---
+  function startCall(pop, state) {
+    call = {
+      contactId: pop.contact.id,
+      state: state || "offered",
+      offeredAt: Date.parse(pop.contact.offered_at) || Date.now(),
+      answeredAt: null, holdStartedAt: null, holdSeconds: 0, endedAt: null, wrappedAt: null,
+    };
+    $("call-from").textContent = pop.contact.from || labels.unknown_caller;
+    $("call-queue").textContent = pop.contact.queue || "";
+    $("call").hidden = false;
+    $("no-call").hidden = true;
+    showCallState(call.state);
+  }
+
+  function showCallState(state) {
+    $("call-state").textContent = state;
+    root.dataset.callState = state;
+  }
+
+  function onCallState(message) {
+    if (!call || call.contactId !== message.contact_id) return;
+    const now = Date.now();
+    if (message.state === "answered") {
+      if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
+      call.answeredAt = call.answeredAt || now;
+    } else if (message.state === "hold") {
+      call.holdStartedAt = now;
+    } else if (message.state === "ended" || message.state === "transferred") {
+      if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
+      call.endedAt = now;
+    } else if (message.state === "wrapup_done") {
+      call = null;
+      $("call").hidden = true;
+      $("no-call").hidden = false;
+      return;
+    }
+    call.state = message.state;
+    showCallState(message.state);
+  }
+
+  const clock = (seconds) => {
+    const s = Math.max(0, Math.floor(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
+  setInterval(() => {
+    if (!call) return;
+    const now = Date.now();
+    $("timer-ringing").textContent = clock(((call.answeredAt || call.endedAt || now) - call.offeredAt) / 1000);
+    if (call.answeredAt) $("timer-talk").textContent = clock(((call.endedAt || now) - call.answeredAt) / 1000 - call.holdSeconds);
+    $("timer-hold").textContent = clock(call.holdSeconds + (call.holdStartedAt ? (now - call.holdStartedAt) / 1000 : 0));
+    if (call.endedAt) $("timer-acw").textContent = clock((now - call.endedAt) / 1000);
+  }, 500);
+
+  // --- messages from the server ---
+  function onMessage(message) {
+    if (typeof message.seq === "number") {
+      if (message.seq <= lastSeq) return; // already shown before a reconnect
+      lastSeq = message.seq;
+      sessionStorage.setItem(SEQ_KEY, String(lastSeq));
+    }
+    if (message.type === "screen_pop") { startCall(message); showScreenPop(message); }
+    else if (message.type === "call_state") onCallState(message);
+    else if (message.type === "agent_state") showAgentState(message.state);
+    else if (message.type === "error") showError(message.message);
+  }
+
+  function setConnected(connected) {
+    const indicator = $("connection");
+    indicator.textContent = connected ? labels.online : labels.offline;
+    indicator.dataset.connected = String(connected);
+    document.body.classList.toggle("socket-offline", !connected);
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${window.location.host}/ws/agent/`);
+    socket.addEventListener("open", () => {
+      retryDelay = 500;
+      setConnected(true);
+      socket.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
+    });
+    socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      setConnected(false);
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 5000);
+    });
+  }
+
+  // --- actions ---
+  async function act(action, fields) {
+    if (!call) return;
+    showError("");
+    const body = new URLSearchParams(fields || {});
+    const url = actionUrlTemplate
+      .replace("00000000-0000-0000-0000-000000000000", call.contactId)
+      .replace(/answer$/, action);
+    const response = await fetch(url, {
+      method: "POST", body, headers: { "X-CSRFToken": csrfToken }, credentials: "same-origin",
+    });
+    const answer = await response.json().catch(() => ({ ok: false, error: response.statusText }));
+    if (!answer.ok) showError(answer.error);
+    return answer.ok;
+  }
+
+  for (const button of root.querySelectorAll("[data-state]")) {
+    button.addEventListener("click", () => {
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "set_state", state: button.dataset.state }));
+      }
+    });
+  }
+  for (const button of root.querySelectorAll("[data-action]")) {
+    button.addEventListener("click", () => act(button.dataset.action));
+  }
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await act("note", { text: $("note-text").value })) {
+      $("note-text").value = "";
+      $("note-text").placeholder = "✓";
+    }
+  });
+  $("transfer-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    if (await act("transfer", Object.fromEntries(form))) event.target.reset();
+  });
+  $("wrap-up-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    form.set("done", "true");
+    if (await act("wrap-up", Object.fromEntries(form))) event.target.reset();
+  });
+
+  showAgentState(initial.agent_state);
+  if (initial.current) { startCall(initial.current, initial.current_state); showScreenPop(initial.current); }
+  setConnected(false);
+  connect();
+})();
