@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiTypes,
     extend_schema,
     extend_schema_serializer,
@@ -11,6 +12,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.api_clients import requesting_client
+from console.audit import record_customer_view
 from console.call_handling import handle_call_event
 from console.context import customer_360
 from contacts.models import CallEventType, Queue
@@ -24,11 +27,29 @@ class CustomerDetailApi(APIView):
     required_scope = "read"
     people_permission = "customers.view_customer"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    class Opening(serializers.Serializer):
+        reason = serializers.CharField(required=False, max_length=200)
+        contact = serializers.UUIDField(required=False)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("reason", str, description="Why the record is opened (audited)"),
+            OpenApiParameter("contact", str, description="The contact it is opened from"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, customer_id):
         context = customer_360(customer_id=customer_id)
         if context is None:
             raise NotFound("No customer with this id.")
+        opening = validated(self.Opening, request.query_params.dict())
+        record_customer_view(
+            customer_id=context["id"],
+            viewer=request.user if request.user.is_authenticated else None,
+            client=requesting_client(request),
+            contact_id=opening.get("contact"),
+            reason=opening.get("reason") or "api",
+        )
         return Response(context)
 
 

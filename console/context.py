@@ -1,11 +1,11 @@
 """The customer-360 composed from the rooms below, in a fixed number of queries whatever the
 customer's size: the customer with records and accounts (3), open cases (1), recent contacts (1)."""
 
-from django.db.models import Q
 from django.utils import timezone
 
 from console.next_best_actions import alerts, customer_facts, next_best_actions
-from contacts.models import OPEN_CASE_STATUSES, Case, Contact
+from console.timeline import customer_contacts, open_cases
+from contacts.models import Case, Contact
 from customers.queries import customer_with_records
 from customers.serializers import (
     AccountSerializer,
@@ -48,23 +48,15 @@ def customer_360(*, customer_id, with_source_records: bool = True) -> dict | Non
     if loaded is None:
         return None
     customer = loaded.customer
-    # Contacts and cases of customers merged into this one belong to it too.
-    this_customer = Q(customer=customer) | Q(customer__merged_into=customer)
-    open_cases = list(
-        Case.objects.filter(this_customer, status__in=OPEN_CASE_STATUSES).order_by("-opened_at")
-    )
-    recent_contacts = list(
-        Contact.objects.filter(this_customer)
-        .select_related("queue", "agent", "wrap_up_code")
-        .order_by("-offered_at")[:RECENT_CONTACTS]
-    )
+    cases = list(open_cases(customer=customer))
+    recent_contacts = list(customer_contacts(customer=customer)[:RECENT_CONTACTS])
     facts = customer_facts(
-        customer=customer, accounts=loaded.accounts, open_cases=open_cases, now=timezone.now()
+        customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
     )
     context = {
         **CustomerIdentitySerializer(customer).data,
         "accounts": AccountSerializer(loaded.accounts, many=True).data,
-        "open_cases": [_case_json(case) for case in open_cases],
+        "open_cases": [_case_json(case) for case in cases],
         "recent_contacts": [_contact_json(contact) for contact in recent_contacts],
         "alerts": alerts(facts),
         "next_best_actions": next_best_actions(facts),

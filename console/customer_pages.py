@@ -7,10 +7,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from console.audit import record_customer_view, view_audit_log
+from console.timeline import customer_timeline, open_cases
+from contacts.models import Channel, Desk
 from customers.merging import MergeError, unmerge_customers
 from customers.models import DecisionKind, MergeDecision, ReviewCandidate
 from customers.queries import customer_with_records, search_customers
@@ -23,6 +27,8 @@ from customers.review import (
 )
 
 SEARCH_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 100
 REVIEW_PAGE_SIZE = 50
 MAX_REASON_LENGTH = 2000
 
@@ -38,6 +44,17 @@ def requires(permission: str):
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=100, required=False, strip=True)
+
+
+class TimelineFilterForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=[("", "—"), *Channel.choices], required=False
+    )
+    desk = forms.ChoiceField(
+        label=gettext_lazy("Desk"), choices=[("", "—"), *Desk.choices], required=False
+    )
+    contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
 
 class ReasonForm(forms.Form):
@@ -87,8 +104,21 @@ def customer_detail(request, customer_id):
     if found is None:
         raise Http404(_("No such customer."))
     if found.merged_from:
-        return redirect("customer-detail", customer_id=found.customer.pk)
+        target = reverse("customer-detail", kwargs={"customer_id": found.customer.pk})
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target)
+    filters = TimelineFilterForm(request.GET)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    record_customer_view(
+        customer_id=found.customer.pk,
+        viewer=request.user,
+        contact_id=chosen.get("contact"),
+        reason=chosen.get("reason") or "",
+    )
     history = customer_history(customer=found.customer, viewer=request.user)
+    timeline = customer_timeline(
+        customer=found.customer, channel=chosen.get("channel", ""), desk=chosen.get("desk", "")
+    )
     return render(
         request,
         "customers/detail.html",
@@ -99,8 +129,18 @@ def customer_detail(request, customer_id):
             "decisions": history.decisions,
             "undoable_merges": history.undoable_merges,
             "reason_max_length": MAX_REASON_LENGTH,
+            "open_cases": open_cases(customer=found.customer),
+            "timeline": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": filters,
+            "filter_query": _without_page(request.GET),
         },
     )
+
+
+def _without_page(query) -> str:
+    kept = query.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
 
 
 @require_POST
@@ -156,3 +196,27 @@ def steward_decide(request, candidate_id):
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("steward-review")
+
+
+class AuditFilterForm(forms.Form):
+    customer = forms.UUIDField(label=gettext_lazy("Customer id"), required=False)
+    viewer = forms.CharField(label=gettext_lazy("User name"), required=False, max_length=150)
+
+
+@require_GET
+@requires("console.view_audit_log")
+def customer_view_audit(request):
+    form = AuditFilterForm(request.GET)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    entries = view_audit_log(
+        customer_id=chosen.get("customer"), viewer_name=chosen.get("viewer", "")
+    )
+    return render(
+        request,
+        "console/audit.html",
+        {
+            "form": form,
+            "page": Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+            "filter_query": _without_page(request.GET),
+        },
+    )

@@ -19,6 +19,7 @@ urlpatterns = [
         customer_pages.customer_unmerge,
         name="customer-unmerge",
     ),
+    path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
     path("review/", customer_pages.steward_review, name="steward-review"),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
 ]

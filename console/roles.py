@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_apiclient",
         "console.change_apiclient",
         "console.add_apiclient",
+        "console.view_audit_log",
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

@@ -1,0 +1,114 @@
+"""Opening a customer's record is audited; the customer page shows the whole journey."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from console.models import ViewAudit
+from contacts.models import Channel, Contact, ContactNote, ContactState, Desk
+from customers.models import Customer
+from customers.resolution import ingest_source_records
+from tests.factories import api_key, make_agent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customer() -> Customer:
+    outcome = ingest_source_records(
+        system="loan_cc",
+        records=[{"external_id": "L1", "name": "山田 太郎", "phones": ["0312345678"]}],
+    )
+    return Customer.objects.get(pk=outcome.results[0].customer_id)
+
+
+def contact_of(
+    customer, *, channel=Channel.PHONE, desk=Desk.CONTACT_CENTER, minutes_ago=0, agent=None
+):
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return Contact.objects.create(
+        channel=channel,
+        source="pbx",
+        call_id=f"c-{channel}-{desk}-{minutes_ago}",
+        customer=customer,
+        desk=desk,
+        agent=agent,
+        state=ContactState.WRAPPED_UP,
+        offered_at=at,
+        answered_at=at,
+        ended_at=at + timedelta(seconds=100),
+        wrapped_up_at=at + timedelta(seconds=130),
+    )
+
+
+def test_opening_from_a_contact_is_audited_with_that_contact(client, customer):
+    agent = make_agent("agent001")
+    contact = contact_of(customer, agent=agent.user)
+    client.force_login(agent.user)
+
+    response = client.get(f"/customers/{customer.pk}/", {"contact": str(contact.pk)})
+
+    assert response.status_code == 200
+    entry = ViewAudit.objects.get()
+    assert (entry.viewer, entry.customer_id, entry.contact) == (agent.user, customer.pk, contact)
+
+
+def test_opening_with_a_reason_is_audited_with_the_reason(client, customer):
+    agent = make_agent("agent001")
+    client.force_login(agent.user)
+
+    client.get(f"/customers/{customer.pk}/", {"reason": "折り返し電話の準備"})
+
+    assert ViewAudit.objects.get().reason == "折り返し電話の準備"
+
+
+def test_api_reads_are_audited_with_the_client(api, customer):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['read'], name='crm')}")
+
+    api.get(f"/api/v1/customers/{customer.pk}/")
+
+    entry = ViewAudit.objects.get()
+    assert (entry.client.name, entry.reason) == ("crm", "api")
+
+
+def test_the_audit_page_is_for_admins_only(client, customer, admin_user):
+    agent = make_agent("agent001")
+    client.force_login(agent.user)
+    client.get(f"/customers/{customer.pk}/", {"reason": "check"})
+    assert client.get("/audit/customer-views/").status_code == 403
+
+    client.force_login(admin_user)
+    page = client.get("/audit/customer-views/", {"viewer": "agent001"})
+
+    assert page.status_code == 200
+    assert "agent001" in page.content.decode()
+    assert "check" in page.content.decode()
+
+
+def test_customer_page_shows_every_channel_and_desk_and_filters(client, customer):
+    agent = make_agent("agent001")
+    call = contact_of(customer, agent=agent.user, minutes_ago=5)
+    ContactNote.objects.create(contact=call, author=agent.user, text="返済日の相談")
+    contact_of(customer, channel=Channel.ATM, desk=Desk.SERVICE_CENTER, minutes_ago=60)
+    client.force_login(agent.user)
+
+    everything = client.get(f"/customers/{customer.pk}/").content.decode()
+    atm_only = client.get(f"/customers/{customer.pk}/", {"channel": "atm"}).content.decode()
+
+    assert "返済日の相談" in everything
+    assert everything.count("<td>2026") + everything.count("<td>20") >= 2
+    assert "返済日の相談" not in atm_only
+
+
+def test_timeline_is_paginated(client, customer):
+    agent = make_agent("agent001")
+    for minutes in range(30):
+        contact_of(customer, minutes_ago=minutes)
+    client.force_login(agent.user)
+
+    first = client.get(f"/customers/{customer.pk}/")
+    second = client.get(f"/customers/{customer.pk}/", {"page": 2})
+
+    assert len(first.context["timeline"].object_list) == 25
+    assert len(second.context["timeline"].object_list) == 5
