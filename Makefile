@@ -7,6 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo-pass-2026
+DEMO_CALLS_PER_MINUTE ?= 4
 
 .PHONY: demo test install lint format clean
 
@@ -39,8 +40,10 @@ demo: install .env
 	  $(BIN)/celery -A console worker --loglevel=warning & pids+=($$!); \
 	  $(BIN)/celery -A console beat --loglevel=warning --schedule .demo-celerybeat-schedule & pids+=($$!); \
 	fi; \
+	$(PY) manage.py simulate --url http://$(HOST):$(PORT) --calls-per-minute $(DEMO_CALLS_PER_MINUTE) --minutes 600 & pids+=($$!); \
 	echo; echo "Console: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"; \
-	echo "Sign in as agent001 / super001 / steward001 / admin with password $(DEMO_PASSWORD). Ctrl-C stops everything."; \
+	echo "Sign in as agent001 / super001 / steward001 / admin with password $(DEMO_PASSWORD)."; \
+	echo "Agents: open /console/ and press Available (Alt+1): simulated calls arrive. Ctrl-C stops everything."; \
 	wait
 
 # Tests run on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, on the embedded default otherwise.

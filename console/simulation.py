@@ -83,6 +83,12 @@ def play_call(
     offered = client.post_event(call_id=call_id, type_="offered", **{"from": caller}, queue=queue)
     if offered is None:
         return
+    if offered["agent"] is None:
+        # Nobody free: the caller waits a while, then hangs up (abandoned unless an agent who
+        # became available meanwhile has picked the call up).
+        if not stop.wait(script.end_after / 2):
+            client.post_event(call_id=call_id, type_="ended")
+        return
     steps = [(script.answer_after, "answered")]
     if script.hold:
         steps += [(script.hold[0], "hold"), (script.hold[1], "unhold")]
@@ -92,6 +98,18 @@ def play_call(
             return
         extra = {"agent": offered["agent"]} if type_ == "wrapup_done" and offered["agent"] else {}
         client.post_event(call_id=call_id, type_=type_, **extra)
+
+
+def wait_until_serving(base_url: str, *, timeout_s: float = 60) -> bool:
+    """The simulator may start beside the server: give it time to come up."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"{base_url.rstrip('/')}/healthz", timeout=2):
+                return True
+        except OSError:  # refused, reset or an HTTP error: not serving yet
+            time.sleep(0.5)
+    return False
 
 
 def simulate_calls(

@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from console.api_clients import reissue_api_client
-from console.simulation import TelephonyClient, simulate_calls
+from console.simulation import TelephonyClient, simulate_calls, wait_until_serving
 from customers.models import Customer
 
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int)
 
     def handle(self, *args, **options):
+        if not wait_until_serving(options["url"]):
+            raise CommandError(f"No server answers at {options['url']}.")
         key = options["key"] or reissue_api_client(name="simulator", scopes=["cti"]).key
         callers = [
             phones[0]
