@@ -222,6 +222,8 @@ class Case(models.Model):
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    source = models.CharField(_("source system"), max_length=100, blank=True)
+    external_id = models.CharField(_("id in the source system"), max_length=128, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=CaseKind.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
@@ -238,6 +240,13 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
         indexes = [models.Index(fields=["customer", "status"], name="case_customer_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_case_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -252,6 +261,26 @@ class ContactNote(models.Model):
     class Meta:
         verbose_name = _("note")
         verbose_name_plural = _("notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class CaseComment(models.Model):
+    """A comment on a case, by an agent or by the system that owns the ticket."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_system = models.CharField(max_length=100, blank=True)
+    text = models.TextField(_("comment"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case comment")
+        verbose_name_plural = _("case comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
