@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from console.api_clients import revoke_api_clients
-from console.models import ApiClient
+from console.models import ApiClient, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 @admin.register(ApiClient)
@@ -23,3 +23,48 @@ class ApiClientAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("%(count)d key(s) revoked.") % {"count": count}, messages.SUCCESS
         )
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "status_code", "error", "duration_ms"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+    readonly_fields = [
+        "subscription",
+        "event_id",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    ]
+    inlines = [WebhookAttemptInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["url", "client", "event_types", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["client", "secret", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made through the API, which shows the secret once

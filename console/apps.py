@@ -9,5 +9,9 @@ class ConsoleConfig(AppConfig):
 
     def ready(self) -> None:
         from console.roles import ensure_roles_after_migrate
+        from console.webhooks import announce_merge, announce_unmerge
+        from customers.events import customers_merged, customers_unmerged
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        customers_merged.connect(announce_merge, dispatch_uid="console-webhooks-merge")
+        customers_unmerged.connect(announce_unmerge, dispatch_uid="console-webhooks-unmerge")

@@ -10,8 +10,9 @@ from django.db import transaction
 
 from console.agents import AgentStateError, change_agent_state, pick_available_agent
 from console.context import customer_360
-from console.models import CHOSEN_STATES, Agent, AgentState
+from console.models import CHOSEN_STATES, Agent, AgentState, WebhookEvent
 from console.realtime import send_to_agent
+from console.webhooks import emit_event
 from contacts.call_events import replay_call, store_call_event
 from contacts.models import CallEvent, CallEventType, Contact, ContactState, Queue
 from customers.queries import caller_candidates, identified_caller
@@ -106,7 +107,9 @@ def _route(event: CallEvent, *, queue_name: str, named: str) -> None:
 
 
 def _follow(contact: Contact) -> None:
-    """Agent state and pushes for a contact whose state or agent changed."""
+    """Agent state, pushes and webhooks for a contact whose state or agent changed."""
+    if contact.state in (ContactState.ENDED, ContactState.ABANDONED):
+        emit_event(event_type=WebhookEvent.CONTACT_ENDED, payload=contact_summary(contact))
     if contact.agent_id is None:
         return
     agent = Agent.objects.filter(user_id=contact.agent_id).first()
@@ -128,6 +131,22 @@ def _follow(contact: Contact) -> None:
         change_agent_state(agent=agent, state=wanted, reason=f"call {contact.state}")
         if wanted == AgentState.AVAILABLE:
             offer_waiting_call(agent=agent)
+
+
+def contact_summary(contact: Contact) -> dict:
+    return {
+        "contact_id": str(contact.pk),
+        "call_id": contact.call_id,
+        "state": contact.state,
+        "queue": contact.queue.name if contact.queue else None,
+        "desk": contact.desk,
+        "customer_id": str(contact.customer_id) if contact.customer_id else None,
+        "agent": contact.agent.get_username() if contact.agent else None,
+        "offered_at": contact.offered_at,
+        "answered_at": contact.answered_at,
+        "ended_at": contact.ended_at,
+        "hold_seconds": contact.hold_seconds,
+    }
 
 
 def screen_pop(contact: Contact) -> dict:

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console.audit import record_customer_view, view_audit_log
+from console.case_handling import give_case_a_customer, unresolved_incidents
 from console.timeline import customer_timeline, open_cases
-from contacts.models import Channel, Desk
+from contacts.cases import CaseError
+from contacts.models import Case, Channel, Desk
 from customers.merging import MergeError, unmerge_customers
 from customers.models import DecisionKind, MergeDecision, ReviewCandidate
 from customers.queries import customer_with_records, search_customers
@@ -220,3 +222,34 @@ def customer_view_audit(request):
             "filter_query": _without_page(request.GET),
         },
     )
+
+
+class CaseCustomerForm(forms.Form):
+    customer_id = forms.UUIDField(label=gettext_lazy("Customer id"))
+
+
+@require_GET
+@requires("customers.review_matches")
+def unresolved_incident_list(request):
+    return render(
+        request,
+        "console/unresolved_incidents.html",
+        {"incidents": unresolved_incidents()[:REVIEW_PAGE_SIZE], "form": CaseCustomerForm()},
+    )
+
+
+@require_POST
+@requires("customers.review_matches")
+def unresolved_incident_assign(request, case_id):
+    get_object_or_404(Case, pk=case_id)
+    form = CaseCustomerForm(request.POST)
+    if not form.is_valid():
+        _report_form_errors(request, form)
+        return redirect("unresolved-incidents")
+    try:
+        give_case_a_customer(case_id=case_id, customer_id=form.cleaned_data["customer_id"])
+    except (ValueError, CaseError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The incident now belongs to the customer."))
+    return redirect("unresolved-incidents")

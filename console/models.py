@@ -14,6 +14,8 @@ class ApiScope(models.TextChoices):
     INGEST = "ingest", _("Source-record ingestion")
     ATM = "atm", _("ATM incidents")
     READ = "read", _("Read customers and records")
+    TICKETS = "tickets", _("Service tickets")
+    WEBHOOKS = "webhooks", _("Webhook subscriptions")
 
 
 class ApiClient(models.Model):

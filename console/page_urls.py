@@ -21,5 +21,15 @@ urlpatterns = [
     ),
     path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
     path("review/", customer_pages.steward_review, name="steward-review"),
+    path(
+        "incidents/unresolved/",
+        customer_pages.unresolved_incident_list,
+        name="unresolved-incidents",
+    ),
+    path(
+        "incidents/<uuid:case_id>/customer",
+        customer_pages.unresolved_incident_assign,
+        name="unresolved-incident-assign",
+    ),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
 ]

@@ -27,6 +27,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.change_apiclient",
         "console.add_apiclient",
         "console.view_audit_log",
+        "console.view_webhookdelivery",
+        "console.view_webhookattempt",
+        "console.view_webhooksubscription",
+        "console.change_webhooksubscription",
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

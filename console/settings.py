@@ -5,6 +5,7 @@ its embedded default: SQLite in the project folder, the in-memory channel layer 
 in-process. `REDIS_URL` switches the channel layer, the cache and the Celery broker to Redis.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -102,7 +103,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file, not shared-cache memory: threads and a live server then wait for the
     # write lock instead of failing with "table is locked".
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # One file per test run, so that runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -138,6 +140,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
+    "resend-overdue-webhooks": {
+        "task": "console.resend_overdue_webhooks",
+        "schedule": 5 * 60,
+    },
     "forget-old-idempotency-keys": {
         "task": "console.forget_old_idempotency_keys",
         "schedule": 60 * 60,
@@ -198,6 +204,7 @@ X_FRAME_OPTIONS = "DENY"
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.api_clients.ApiKeyAuthentication",

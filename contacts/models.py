@@ -113,6 +113,9 @@ class Contact(models.Model):
     hold_seconds = models.FloatField(_("hold (s)"), default=0)
     wrap_up_code = models.ForeignKey(WrapUpCode, null=True, blank=True, on_delete=models.PROTECT)
     disposition = models.CharField(_("disposition"), max_length=200, blank=True)
+    case = models.ForeignKey(
+        "Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,7 @@ goes on answering with the survivor. Everything a merge changes is written into 
 
 from django.db import transaction
 
+from customers.events import customers_merged, customers_unmerged
 from customers.models import Customer, DecisionKind, MergeDecision, SourceRecord
 from customers.survivorship import refresh_customers
 
@@ -52,6 +53,7 @@ def merge_customers(
         )
         if refresh:
             refresh_customers([survivor.pk])
+        _announce_on_commit(customers_merged, decision)
     return decision
 
 
@@ -88,7 +90,19 @@ def unmerge_customers(*, decision: MergeDecision, decided_by, reason: str) -> Me
         decision.undone_by = undoing
         decision.save(update_fields=["undone_by"])
         refresh_customers([survivor.pk, absorbed.pk])
+        _announce_on_commit(customers_unmerged, undoing)
     return undoing
+
+
+def _announce_on_commit(signal, decision: MergeDecision) -> None:
+    transaction.on_commit(
+        lambda: signal.send(
+            sender=MergeDecision,
+            survivor_id=decision.customer_id,
+            absorbed_id=decision.other_customer_id,
+            decision_id=decision.pk,
+        )
+    )
 
 
 def kept_apart_pairs(customer_ids) -> set[frozenset]:

@@ -3,7 +3,7 @@ with its source records and accounts in a fixed number of queries."""
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from customers.models import Account, Customer, SourceRecord
 from customers.normalization import normalise_kana, normalise_name, normalise_phone
@@ -112,3 +112,34 @@ def customer_with_records(customer_id) -> CustomerRecords | None:
     return CustomerRecords(
         customer=customer, merged_from=merged_from, source_records=records, accounts=accounts
     )
+
+
+def customer_by_reference(
+    *,
+    customer_number: str = "",
+    system: str = "",
+    external_id: str = "",
+    card_last4: str = "",
+    name: str = "",
+) -> Customer | None:
+    """The one current customer an outside system means, by customer number, by its own record
+    id, or by a card's last four digits together with the holder's name (name or kana, any width
+    or script). None when nobody or several people fit: a guess is worse than a steward's look."""
+    if customer_number:
+        found = live_customers().filter(customer_number=customer_number)
+    elif system and external_id:
+        record = SourceRecord.objects.filter(system=system, external_id=external_id).first()
+        return current_customer(record.customer_id) if record else None
+    elif card_last4 and name:
+        holders = Account.objects.filter(kind="card", last4=card_last4).values(
+            "source_record__customer_id"
+        )
+        found = (
+            live_customers()
+            .filter(pk__in=holders)
+            .filter(Q(search_name=normalise_name(name)) | Q(search_kana=normalise_kana(name)))
+        )
+    else:
+        return None
+    matches = list(found[:2])
+    return matches[0] if len(matches) == 1 else None
