@@ -17,7 +17,7 @@ from console.audit import record_customer_view
 from console.call_handling import handle_call_event
 from console.context import customer_360
 from contacts.models import CallEventType, Queue
-from customers.validation import StrictSerializer, validated
+from customers.validation import BusinessDateTimeField, StrictSerializer, validated
 
 
 class CustomerDetailApi(APIView):
@@ -64,7 +64,7 @@ class CallEventApi(APIView):
         event_id = serializers.CharField(max_length=128)
         call_id = serializers.CharField(max_length=128)
         type = serializers.ChoiceField(choices=CallEventType.choices)
-        at = serializers.DateTimeField()
+        at = BusinessDateTimeField()
         locals()["from"] = serializers.CharField(max_length=40, required=False, allow_blank=True)
         to = serializers.CharField(max_length=40, required=False, allow_blank=True)
         queue = serializers.SlugField(max_length=40, required=False, allow_blank=True)

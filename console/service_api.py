@@ -12,7 +12,7 @@ from console.models import WebhookEvent, WebhookSubscription
 from console.webhooks import subscribe
 from contacts.cases import CaseError
 from contacts.models import Case, CaseKind, CaseStatus, Desk
-from customers.validation import Conflict, StrictSerializer, validated
+from customers.validation import BusinessDateTimeField, Conflict, StrictSerializer, validated
 
 CASE_RESPONSE_EXAMPLE = {
     "id": "8f6d3c52-1f0e-4a51-9d4c-1b7f2e0f9a10",
@@ -81,7 +81,7 @@ class AtmIncidentApi(APIView):
         incident_id = serializers.CharField(max_length=128)
         type = serializers.ChoiceField(choices=[(k.value, k.label) for k in ATM_INCIDENT_KINDS])
         atm_id = serializers.CharField(max_length=32)
-        occurred_at = serializers.DateTimeField()
+        occurred_at = BusinessDateTimeField()
         amount = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
         card_last4 = serializers.RegexField(r"^\d{4}$", required=False)
         description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
@@ -123,8 +123,8 @@ class TicketCreateApi(APIView):
         kind = serializers.ChoiceField(choices=CaseKind.choices)
         subject = serializers.CharField(max_length=200)
         owner_desk = serializers.ChoiceField(choices=Desk.choices, required=False)
-        opened_at = serializers.DateTimeField()
-        due_at = serializers.DateTimeField(required=False, allow_null=True)
+        opened_at = BusinessDateTimeField()
+        due_at = BusinessDateTimeField(required=False, allow_null=True)
         details = serializers.DictField(required=False)
         customer = CustomerReference(required=False)
 

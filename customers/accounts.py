@@ -9,7 +9,8 @@ import hmac
 
 from django.conf import settings
 
-from customers.models import Account, SourceRecord
+from customers.bulk_writes import insert_rows, one_of
+from customers.models import Account
 
 
 def account_number_hash(number: str) -> str:
@@ -29,23 +30,41 @@ def without_full_number(account: dict) -> dict:
     return stored
 
 
-def replace_accounts(accounts_by_record: dict[SourceRecord, list[dict]]) -> None:
-    """A record's accounts are what its latest version says: replace them in two queries."""
+ACCOUNT_FIELDS = [
+    "source_record_id",
+    "kind",
+    "number_hash",
+    "last4",
+    "status",
+    "balance",
+    "credit_limit",
+    "next_due_date",
+    "days_past_due",
+]
+
+
+def replace_accounts(accounts_by_record: dict[int, list[dict]]) -> None:
+    """A record's accounts are what its latest version says: replace them in two queries.
+    Keyed by source record id."""
     if not accounts_by_record:
         return
-    Account.objects.filter(source_record__in=list(accounts_by_record)).delete()
-    Account.objects.bulk_create(
-        Account(
-            source_record=record,
-            kind=account["kind"],
-            number_hash=account["number_hash"],
-            last4=account["last4"],
-            status=account.get("status") or "",
-            balance=account.get("balance"),
-            credit_limit=account.get("limit"),
-            next_due_date=account.get("next_due_date") or None,
-            days_past_due=account.get("days_past_due") or 0,
-        )
-        for record, accounts in accounts_by_record.items()
-        for account in {a["number_hash"]: a for a in accounts}.values()
+    Account.objects.filter(one_of("source_record_id", accounts_by_record)).delete()
+    insert_rows(
+        Account,
+        fields=ACCOUNT_FIELDS,
+        rows=[
+            (
+                record_id,
+                account["kind"],
+                account["number_hash"],
+                account["last4"],
+                account.get("status") or "",
+                account.get("balance"),
+                account.get("limit"),
+                account.get("next_due_date") or None,
+                account.get("days_past_due") or 0,
+            )
+            for record_id, accounts in accounts_by_record.items()
+            for account in {a["number_hash"]: a for a in accounts}.values()
+        ],
     )

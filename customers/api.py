@@ -3,7 +3,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
 )
@@ -37,24 +36,23 @@ class CustomerListApi(ListAPIView):
     serializer_class = CustomerSummarySerializer
     pagination_class = CustomerPagination
 
-    class Filters(serializers.Serializer):
-        phone = serializers.CharField(required=False, max_length=40)
-        q = serializers.CharField(required=False, max_length=100)
+    class Filters(StrictSerializer):
+        phone = serializers.CharField(
+            required=False, max_length=40, help_text="Phone in any format, e.g. 090-1234-5678"
+        )
+        q = serializers.CharField(
+            required=False, max_length=100, help_text="Name, kana, customer number or phone"
+        )
+        cursor = serializers.CharField(required=False, max_length=200)
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("phone", str, description="Phone in any format, e.g. 090-1234-5678"),
-            OpenApiParameter("q", str, description="Name, kana, customer number or phone"),
-        ]
-    )
+    @extend_schema(parameters=[Filters])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        filters = self.Filters(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data.get("phone") or filters.validated_data.get("q", "")
-        return search_customers(query)
+        filters = validated(self.Filters, self.request.query_params.dict())
+        return search_customers(filters.get("phone") or filters.get("q", ""))
 
 
 class BatchResultOutput(serializers.Serializer):
@@ -81,7 +79,10 @@ class SourceRecordBatchApi(APIView):
         system = serializers.RegexField(
             r"^[a-z][a-z0-9_]{0,31}$", help_text="Short name of the source, e.g. loan_cc, atm_svc"
         )
-        records = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
+        # Records are checked one by one (validate_records): a bad one is reported, not fatal.
+        records = serializers.ListField(
+            child=serializers.JSONField(allow_null=True), allow_empty=True
+        )
 
     @extend_schema_serializer(component_name="SourceRecordBatchResult")
     class Output(serializers.Serializer):
@@ -146,11 +147,11 @@ class SourceRecordListApi(ListAPIView):
     pagination_class = SourceRecordPagination
 
     class Filters(StrictSerializer):
-        system = serializers.CharField(max_length=32)
-        cursor = serializers.CharField(required=False)
+        system = serializers.CharField(min_length=1, max_length=32)
+        cursor = serializers.CharField(required=False, max_length=200)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000)
 
-    @extend_schema(parameters=[OpenApiParameter("system", str, required=True)])
+    @extend_schema(parameters=[Filters])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -1,47 +1,61 @@
-"""Updating many rows at once. Django's bulk_update builds a CASE expression per field and row,
-which costs milliseconds a row; on PostgreSQL one `UPDATE ... FROM (VALUES ...)` does the same
-in one statement at a fraction of the cost."""
+"""Reading and writing many rows at once: rows written as plain tuples of field values, and
+rows read by thousands of values.
 
-from collections.abc import Sequence
+Django's bulk_create and bulk_update build a model instance per row and quote every value into
+SQL; for a batch's tens of thousands of records and keys that costs more than resolving them.
+On PostgreSQL rows go through COPY instead (an update through COPY into a temporary table and
+one `UPDATE ... FROM`); other databases, such as the embedded SQLite, use Django's bulk methods.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import F, Field, JSONField, Lookup, Model, Q
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
 
 ROWS_PER_STATEMENT = 1000
 
 
-def update_rows(objects: Sequence[Model], *, fields: Sequence[str]) -> None:
-    if not objects:
-        return
-    model = type(objects[0])
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objects, fields=fields, batch_size=ROWS_PER_STATEMENT)
-        return
-    meta = model._meta
-    model_fields = [meta.pk, *(meta.get_field(name) for name in fields)]
-    columns = [field.column for field in model_fields]
-    casts = [field.db_type(connection) for field in model_fields]
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(column)} = v.{connection.ops.quote_name(column)}"
-        for column in columns[1:]
-    )
-    pk_column = connection.ops.quote_name(columns[0])
-    placeholders = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objects), ROWS_PER_STATEMENT):
-            chunk = objects[start : start + ROWS_PER_STATEMENT]
-            parameters = [
-                field.get_db_prep_save(getattr(obj, field.attname), connection)
-                for obj in chunk
-                for field in model_fields
-            ]
-            cursor.execute(
-                f"UPDATE {connection.ops.quote_name(meta.db_table)} AS t SET {assignments} "
-                f"FROM (VALUES {', '.join([placeholders] * len(chunk))}) "
-                f"AS v({', '.join(connection.ops.quote_name(c) for c in columns)}) "
-                f"WHERE t.{pk_column} = v.{pk_column}",
-                parameters,
-            )
+class _EqualsAny(Lookup):
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+
+
+def one_of(field_name: str, values: Iterable) -> Q | Lookup:
+    """A filter for rows whose `field_name` is one of `values`. On PostgreSQL the values go as
+    one array parameter: an IN list of thousands costs Django and psycopg more time per value,
+    preparing and rewriting the query, than the database spends answering it."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return _EqualsAny(F(field_name), values)
+    return Q(**{f"{field_name}__in": values})
+
+
+def _copy(table: str, columns: Sequence[Field], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows of Python values: psycopg writes text, numbers, dates, times and UUIDs as they
+    are; JSON goes as its text, as Django's JSONField sends it."""
+    names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
+    as_json = [
+        (position, field.encoder)
+        for position, field in enumerate(columns)
+        if isinstance(field, JSONField)
+    ]
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            values = list(row)
+            for position, encoder in as_json:
+                if values[position] is not None:
+                    values[position] = json.dumps(values[position], cls=encoder)
+            copy.write_row(values)
 
 
 def _allocate_ids(model: type[Model], count: int) -> list[int]:
@@ -55,38 +69,95 @@ def _allocate_ids(model: type[Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def insert_objects(objects: Sequence[Model]) -> None:
-    """Insert new rows, setting their primary keys. On PostgreSQL through COPY: a batch's
-    records and keys are tens of thousands of values, and an INSERT of that size spends most of
-    its time quoting and parsing SQL."""
-    if not objects:
-        return
-    model = type(objects[0])
+def _filled_column(field: Field, now) -> Callable[[], Any]:
+    """The value of a column the caller left out: the current time for auto_now fields,
+    else the field's default (a callable default, such as dict, is called for every row)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    if field.has_default() and callable(field.default):
+        return field.get_default
+    default = field.get_default()
+    return lambda: default
+
+
+def insert_rows(
+    model: type[Model],
+    *,
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    returning_pks: bool = False,
+) -> list:
+    """Insert rows of values for `fields` (attribute names, such as "customer_id"); the other
+    columns take their defaults. With `returning_pks`, the new primary keys in row order."""
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         model.objects.bulk_create(objects, batch_size=ROWS_PER_STATEMENT)
+        return [obj.pk for obj in objects] if returning_pks else []
+    pks = _copy_new_rows(model, list(fields), rows, returning_pks=returning_pks)
+    return pks if returning_pks else []
+
+
+def _copy_new_rows(
+    model: type[Model], fields: list[str], rows: Sequence[Sequence[Any]], *, returning_pks: bool
+) -> list:
+    meta = model._meta
+    pk = meta.pk
+    from_sequence = isinstance(pk, AutoFieldMixin)
+    pks: list = []
+    if pk.attname in fields:
+        pks = [row[fields.index(pk.attname)] for row in rows]
+    elif returning_pks or not from_sequence:
+        # An id from a sequence is drawn first when the caller needs it back; an id with a
+        # Python default (a UUID) is made here, as Django would.
+        pks = _allocate_ids(model, len(rows)) if from_sequence else [pk.get_default() for _ in rows]
+        fields = [pk.attname, *fields]
+        rows = [(key, *row) for key, row in zip(pks, rows, strict=True)]
+    given = [meta.get_field(name) for name in fields]
+    missing = [
+        field
+        for field in meta.concrete_fields
+        if field not in given and not (field is pk and from_sequence)
+    ]
+    now = timezone.now()
+    fill = [_filled_column(field, now) for field in missing]
+    _copy(
+        meta.db_table,
+        [*given, *missing],
+        ([*row, *(value() for value in fill)] for row in rows),
+    )
+    return pks
+
+
+def update_rows(
+    model: type[Model], *, fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Set `fields` on the rows given as (primary key, *values)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        pk_name = model._meta.pk.attname
+        objects = [model(**dict(zip([pk_name, *fields], row, strict=True))) for row in rows]
+        model.objects.bulk_update(objects, fields=fields, batch_size=ROWS_PER_STATEMENT)
         return
     meta = model._meta
-    if meta.pk.auto_created or getattr(meta.pk, "db_returning", False):
-        missing = [obj for obj in objects if obj.pk is None]
-        for obj, new_id in zip(missing, _allocate_ids(model, len(missing)), strict=True):
-            obj.pk = new_id
-    for obj in objects:
-        for field in meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                field.pre_save(obj, add=True)
-    fields = list(meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quoted = [connection.ops.quote_name(field.column) for field in columns]
+    table = connection.ops.quote_name(meta.db_table)
+    # A temporary table rather than VALUES: psycopg spends most of an UPDATE with thousands of
+    # placeholders rewriting the query, while COPY streams the values as they are.
+    staging = connection.ops.quote_name(f"staging_{meta.db_table}")
     with connection.cursor() as cursor:
-        raw_cursor = cursor.cursor
-        with raw_cursor.copy(
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy:
-            for obj in objects:
-                copy.write_row(
-                    [
-                        field.get_db_prep_save(getattr(obj, field.attname), connection)
-                        for field in fields
-                    ]
-                )
-    for obj in objects:
-        obj._state.adding = False
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {', '.join(quoted)} FROM {table} WITH NO DATA"
+        )
+    _copy(f"staging_{meta.db_table}", columns, rows)
+    assignments = ", ".join(f"{column} = v.{column}" for column in quoted[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM {staging} AS v "
+            f"WHERE t.{quoted[0]} = v.{quoted[0]}"
+        )

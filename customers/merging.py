@@ -7,6 +7,7 @@ goes on answering with the survivor. Everything a merge changes is written into 
 
 from django.db import transaction
 
+from customers.bulk_writes import one_of
 from customers.events import customers_merged, customers_unmerged
 from customers.models import Customer, DecisionKind, MergeDecision, SourceRecord
 from customers.survivorship import refresh_customers
@@ -112,8 +113,8 @@ def kept_apart_pairs(customer_ids) -> set[frozenset]:
     if not ids:
         return set()
     rows = MergeDecision.objects.filter(
+        one_of("customer_id", ids),
+        one_of("other_customer_id", ids),
         kind__in=[DecisionKind.UNMERGED, DecisionKind.STEWARD_KEPT_APART],
-        customer_id__in=ids,
-        other_customer_id__in=ids,
     ).values_list("customer_id", "other_customer_id")
     return {frozenset(pair) for pair in rows}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from rest_framework import serializers
 
 from customers.models import AccountKind
-from customers.validation import StrictSerializer, plain_errors
+from customers.validation import BusinessDateTimeField, StrictSerializer, plain_errors
 
 MAX_BATCH_RECORDS = 1000
 
@@ -52,7 +52,7 @@ class SourceRecordInput(StrictSerializer):
     )
     postal_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
     address = serializers.CharField(max_length=400, required=False, allow_blank=True)
-    updated_at = serializers.DateTimeField(required=False, allow_null=True)
+    updated_at = BusinessDateTimeField(required=False, allow_null=True)
     attributes = serializers.DictField(required=False)
     accounts = AccountInput(many=True, required=False, max_length=50)
 

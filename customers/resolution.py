@@ -10,16 +10,18 @@ BEGIN (transaction_mode IMMEDIATE) does the same on the embedded default.
 
 import hashlib
 import json
+import math
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.accounts import replace_accounts, without_full_number
-from customers.bulk_writes import insert_objects, update_rows
+from customers.bulk_writes import insert_rows, one_of, update_rows
 from customers.match_rules import LINK, MatchVerdict, compare
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
@@ -31,7 +33,12 @@ from customers.models import (
     SourceRecord,
 )
 from customers.normalization import MatchKeys, blocking_keys, match_keys
-from customers.survivorship import refresh_customers
+from customers.survivorship import (
+    SURVIVING_FIELDS,
+    refresh_customers,
+    surviving_row,
+    surviving_values,
+)
 
 # A key shared by more customers than this (a company switchboard, a shared family e-mail) says
 # little about who is who and would make every batch compare against hundreds of records.
@@ -64,11 +71,33 @@ class RecordOutcome:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     record_key: tuple[str, str]
     customer_id: Any
     keys: MatchKeys
+
+
+@dataclass(slots=True, eq=False)
+class _RecordWrite:
+    """A record version this batch stores: a new record (pk None until inserted) or a new
+    payload for a stored one. It has what survivorship reads, so a customer whose records are
+    all new is settled without reading them back."""
+
+    system: str
+    external_id: str
+    customer_id: Any
+    payload: dict
+    payload_hash: str
+    keys: MatchKeys
+    blocks: set[str]
+    record_updated_at: datetime | None
+    # When it was stored: now for a new record; None for an update, whose stored row keeps its
+    # own and whose customer existed before, so survivorship reads it back from the database.
+    created_at: datetime | None
+    pk: int | None = None
+    link_rule: str = ""
+    link_score: float | None = None
 
 
 @dataclass
@@ -76,7 +105,7 @@ class _Batch:
     """What a batch decided in memory, written out at the end."""
 
     system: str
-    new_customers: list[Customer] = field(default_factory=list)
+    new_customers: list = field(default_factory=list)
     absorbed_into: dict = field(default_factory=dict)
     merges: list[tuple[Any, Any, MatchVerdict, str]] = field(default_factory=list)
     reviews: list[tuple[str, Any, MatchVerdict]] = field(default_factory=list)
@@ -92,7 +121,30 @@ def payload_of(record: dict) -> dict:
     account numbers replaced by their hash and last four digits."""
     if "accounts" in record:
         record = {**record, "accounts": [without_full_number(a) for a in record["accounts"]]}
-    return json.loads(json.dumps(record, sort_keys=True, default=str, ensure_ascii=False))
+    return _json_ready(record)
+
+
+def _json_value(value: Any) -> Any:
+    # Most values are text: spared a call.
+    return value if type(value) is str else _json_ready(value)
+
+
+def _json_ready(value: Any) -> Any:
+    """What `json.loads(json.dumps(value, sort_keys=True, default=str))` gives, built directly
+    for the types a validated record holds (the text in between cost more than the rest of a
+    record's preparation); any other value takes that round trip."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float and math.isfinite(value):
+        return value
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: _json_value(value[key]) for key in sorted(value)}
+    if kind is list or kind is tuple:
+        return [_json_value(item) for item in value]
+    if kind is date or kind is datetime:
+        return str(value)
+    return json.loads(json.dumps(value, sort_keys=True, default=str, ensure_ascii=False))
 
 
 def payload_hash(payload: dict) -> str:
@@ -136,24 +188,27 @@ def _record_time(payload: dict) -> datetime | None:
 
 
 def _candidates_by_key(keys: set[str], *, system: str, batch_ids: set[str]) -> dict:
+    # Keys first, then each record once: a record shares several keys with a batch, and its
+    # stored match keys are the bulk of what is read and parsed.
+    keys_of_record: dict[int, list[str]] = defaultdict(list)
+    for key, record_id in BlockingKey.objects.filter(one_of("key", keys)).values_list(
+        "key", "source_record_id"
+    ):
+        keys_of_record[record_id].append(key)
     index: dict[str, list[_Candidate]] = defaultdict(list)
-    rows = BlockingKey.objects.filter(key__in=keys).values_list(
-        "key",
-        "source_record__system",
-        "source_record__external_id",
-        "source_record__customer_id",
-        "source_record__match_keys",
+    rows = SourceRecord.objects.filter(one_of("pk", keys_of_record)).values_list(
+        "pk", "system", "external_id", "customer_id", "match_keys"
     )
-    for key, record_system, external_id, customer_id, stored_keys in rows:
+    for record_id, record_system, external_id, customer_id, stored_keys in rows:
         if record_system == system and external_id in batch_ids:
             continue  # this batch's own records are matched from their new keys
-        index[key].append(
-            _Candidate(
-                record_key=(record_system, external_id),
-                customer_id=customer_id,
-                keys=MatchKeys.from_dict(stored_keys),
-            )
+        candidate = _Candidate(
+            record_key=(record_system, external_id),
+            customer_id=customer_id,
+            keys=MatchKeys.from_dict(stored_keys),
         )
+        for key in keys_of_record[record_id]:
+            index[key].append(candidate)
     return index
 
 
@@ -204,7 +259,9 @@ def ingest_source_records(
 
     existing = {
         record.external_id: record
-        for record in SourceRecord.objects.filter(system=system, external_id__in=batch_ids)
+        for record in SourceRecord.objects.filter(
+            one_of("external_id", batch_ids), system=system
+        ).values_list("external_id", "pk", "customer_id", "payload_hash", named=True)
     }
     index = _candidates_by_key(all_blocks, system=system, batch_ids=batch_ids)
     batch = _Batch(system=system)
@@ -213,9 +270,8 @@ def ingest_source_records(
         | {record.customer_id for record in existing.values()}
     )
     results: list[RecordOutcome] = []
-    to_create: list[SourceRecord] = []
-    to_update: list[SourceRecord] = []
-    now = timezone.now()
+    changed: list[_RecordWrite] = []
+    indexed: set[tuple[str, str]] = set()
 
     for payload, keys, blocks in prepared:
         external_id = payload["external_id"]
@@ -223,7 +279,7 @@ def ingest_source_records(
         stored = existing.get(external_id)
         if stored is not None and stored.payload_hash == digest:
             results.append(RecordOutcome(external_id, stored.customer_id, Action.UNCHANGED))
-            _add_to_index(index, blocks, (system, external_id), stored.customer_id, keys)
+            _add_to_index(index, indexed, blocks, (system, external_id), stored.customer_id, keys)
             continue
         verdicts = _best_verdicts(keys, blocks, index, batch)
         links = sorted(
@@ -232,25 +288,28 @@ def ingest_source_records(
         )
         if stored is not None:
             customer_id, action, match = batch.current(stored.customer_id), Action.UPDATED, None
-            record = stored
-            to_update.append(record)
+        elif links:
+            customer_id, match = links[0][0], links[0][1]
+            action = Action.LINKED
         else:
-            if links:
-                customer_id, match = links[0][0], links[0][1]
-                action = Action.LINKED
-            else:
-                customer = Customer(created_at=now, updated_at=now)
-                batch.new_customers.append(customer)
-                customer_id, match, action = customer.pk, None, Action.CREATED
-            record = SourceRecord(system=system, external_id=external_id, created_at=now)
-            to_create.append(record)
-        record.customer_id = customer_id
-        record.payload = payload
-        record.payload_hash = digest
-        record.match_keys = keys.as_dict()
-        record.record_updated_at = _record_time(payload)
+            # The model's own default, made here because the batch refers to it before writing.
+            customer_id, match, action = uuid.uuid4(), None, Action.CREATED
+            batch.new_customers.append(customer_id)
+        record = _RecordWrite(
+            system=system,
+            external_id=external_id,
+            customer_id=customer_id,
+            payload=payload,
+            payload_hash=digest,
+            keys=keys,
+            blocks=blocks,
+            record_updated_at=_record_time(payload),
+            created_at=None if stored is not None else timezone.now(),
+            pk=None if stored is None else stored.pk,
+        )
         if match is not None:
             record.link_rule, record.link_score = match.rule, match.score
+        changed.append(record)
         # A record that links to several customers ties them together: merge them into the
         # customer it joined, unless a person has decided they are different people.
         for other_id, verdict in links:
@@ -263,82 +322,175 @@ def ingest_source_records(
             if verdict.decision != LINK and batch.current(other_id) != customer_id:
                 batch.reviews.append((external_id, other_id, verdict))
         results.append(RecordOutcome(external_id, customer_id, action, match))
-        _add_to_index(index, blocks, (system, external_id), customer_id, keys)
+        _add_to_index(index, indexed, blocks, (system, external_id), customer_id, keys)
 
-    _write(batch, to_create, to_update, prepared, existing, decided_by_system)
+    _write(batch, changed, decided_by_system)
     for result in results:
         result.customer_id = batch.current(result.customer_id)
     return IngestOutcome(results=results)
 
 
-def _add_to_index(index, blocks, record_key, customer_id, keys) -> None:
+def _add_to_index(index, indexed, blocks, record_key, customer_id, keys) -> None:
+    # Only a record added earlier in this batch can be in the index already (the batch's
+    # stored versions were left out), so only then is its previous entry looked for.
+    again = record_key in indexed
+    indexed.add(record_key)
+    candidate = _Candidate(record_key=record_key, customer_id=customer_id, keys=keys)
     for block in blocks:
         entries = index[block]
-        entries[:] = [entry for entry in entries if entry.record_key != record_key]
-        entries.append(_Candidate(record_key=record_key, customer_id=customer_id, keys=keys))
+        if again:
+            entries[:] = [entry for entry in entries if entry.record_key != record_key]
+        entries.append(candidate)
 
 
-def _write(batch: _Batch, to_create, to_update, prepared, existing, decided_by_system) -> None:
-    insert_objects(batch.new_customers)
-    insert_objects(to_create)
-    update_rows(
-        to_update,
-        fields=["payload", "payload_hash", "match_keys", "record_updated_at", "updated_at"],
+SOURCE_RECORD_FIELDS = [
+    "system",
+    "external_id",
+    "customer_id",
+    "payload",
+    "payload_hash",
+    "match_keys",
+    "record_updated_at",
+    "link_rule",
+    "link_score",
+    "created_at",
+    "updated_at",
+]
+
+
+def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -> None:
+    created = [record for record in changed if record.pk is None]
+    updated = [record for record in changed if record.pk is not None]
+    settled = _settle_new_customers(batch, created)
+    _insert_customers(batch.new_customers, settled)
+    pks = insert_rows(
+        SourceRecord,
+        fields=SOURCE_RECORD_FIELDS,
+        rows=[
+            (
+                record.system,
+                record.external_id,
+                record.customer_id,
+                record.payload,
+                record.payload_hash,
+                record.keys.as_dict(),
+                record.record_updated_at,
+                record.link_rule,
+                record.link_score,
+                record.created_at,
+                record.created_at,
+            )
+            for record in created
+        ],
+        returning_pks=True,
     )
-    changed = {record.external_id: record for record in [*to_create, *to_update]}
-    BlockingKey.objects.filter(source_record__in=to_update).delete()
-    insert_objects(
-        [
-            BlockingKey(key=block, source_record=changed[payload["external_id"]])
-            for payload, _, blocks in prepared
-            if payload["external_id"] in changed
-            for block in blocks
-        ]
+    for record, pk in zip(created, pks, strict=True):
+        record.pk = pk
+    # The stored updated_at is left as it was, which is what writing back the value read did.
+    update_rows(
+        SourceRecord,
+        fields=["payload", "payload_hash", "match_keys", "record_updated_at"],
+        rows=[
+            (
+                record.pk,
+                record.payload,
+                record.payload_hash,
+                record.keys.as_dict(),
+                record.record_updated_at,
+            )
+            for record in updated
+        ],
+    )
+    if updated:
+        BlockingKey.objects.filter(one_of("source_record_id", [r.pk for r in updated])).delete()
+    insert_rows(
+        BlockingKey,
+        fields=["key", "source_record_id"],
+        rows=[(block, record.pk) for record in changed for block in record.blocks],
     )
     replace_accounts(
         {
-            changed[payload["external_id"]]: payload["accounts"]
-            for payload, _, _ in prepared
-            if payload["external_id"] in changed and "accounts" in payload
+            record.pk: record.payload["accounts"]
+            for record in changed
+            if "accounts" in record.payload
         }
     )
-    new_ids = {customer.pk for customer in batch.new_customers}
-    insert_objects(
-        [
-            MergeDecision(
-                kind=DecisionKind.CREATED if record.customer_id in new_ids else DecisionKind.LINKED,
-                customer_id=record.customer_id,
-                source_record=record,
-                rule=record.link_rule,
-                score=record.link_score,
-                decided_by_system=decided_by_system,
+    new_ids = set(batch.new_customers)
+    insert_rows(
+        MergeDecision,
+        fields=["kind", "customer_id", "source_record_id", "rule", "score", "decided_by_system"],
+        rows=[
+            (
+                DecisionKind.CREATED if record.customer_id in new_ids else DecisionKind.LINKED,
+                record.customer_id,
+                record.pk,
+                record.link_rule,
+                record.link_score,
+                decided_by_system,
             )
-            for record in to_create
-        ]
+            for record in created
+        ],
     )
+    _merge(batch, {record.external_id: record for record in changed}, decided_by_system)
+    _open_reviews(batch, {record.external_id: record for record in changed}, decided_by_system)
+    touched = {batch.current(record.customer_id) for record in changed}
+    refresh_customers(touched - settled.keys())
+
+
+def _settle_new_customers(batch: _Batch, created: list[_RecordWrite]) -> dict:
+    """Records of the customers created in this batch that no merge touched: all their records
+    are in this batch, so their survivorship needs no read and is written with the insert."""
+    merged = _merge_parties(batch)
+    settled: dict = {customer_id: [] for customer_id in batch.new_customers}
+    for customer_id in merged:
+        settled.pop(customer_id, None)
+    for record in created:
+        if record.customer_id in settled:
+            settled[record.customer_id].append(record)
+    return settled
+
+
+def _insert_customers(new_ids: list, settled: dict) -> None:
+    # A customer a merge touched starts empty (no records is what survivorship says) and is
+    # refreshed after the merges, like the other customers.
+    now = timezone.now()
+    insert_rows(
+        Customer,
+        fields=["id", *SURVIVING_FIELDS, "created_at", "updated_at"],
+        rows=[
+            (
+                customer_id,
+                *surviving_row(surviving_values(settled.get(customer_id, []))),
+                now,
+                now,
+            )
+            for customer_id in new_ids
+        ],
+    )
+
+
+def _merge(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_system: str) -> None:
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=_merge_parties(batch))}
     for survivor_id, absorbed_id, verdict, external_id in batch.merges:
+        record = changed.get(external_id)
         merge_customers(
             survivor=customers[survivor_id],
             absorbed=customers[absorbed_id],
             rule=verdict.rule,
             score=verdict.score,
-            source_record=changed.get(external_id),
+            source_record=None if record is None else SourceRecord(pk=record.pk),
             decided_by_system=decided_by_system,
             reason="A new record matched both customers.",
             refresh=False,
         )
         customers[absorbed_id].merged_into_id = survivor_id
-    _open_reviews(batch, changed, decided_by_system)
-    touched = {batch.current(record.customer_id) for record in changed.values()}
-    refresh_customers(touched)
 
 
 def _merge_parties(batch: _Batch) -> set:
     return {party for survivor, absorbed, _, _ in batch.merges for party in (survivor, absorbed)}
 
 
-def _open_reviews(batch: _Batch, changed: dict, decided_by_system: str) -> None:
+def _open_reviews(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_system: str) -> None:
     reviews = {}
     for external_id, other_id, verdict in batch.reviews:
         record = changed[external_id]
@@ -350,13 +502,13 @@ def _open_reviews(batch: _Batch, changed: dict, decided_by_system: str) -> None:
         return
     already = set(
         ReviewCandidate.objects.filter(
-            source_record__in=[record for record, _, _ in reviews.values()]
+            one_of("source_record_id", [record.pk for record, _, _ in reviews.values()])
         ).values_list("source_record_id", "candidate_customer_id")
     )
     fresh = [item for key, item in reviews.items() if key not in already]
     ReviewCandidate.objects.bulk_create(
         ReviewCandidate(
-            source_record=record,
+            source_record_id=record.pk,
             candidate_customer_id=candidate_id,
             rule=verdict.rule,
             score=verdict.score,
@@ -368,7 +520,7 @@ def _open_reviews(batch: _Batch, changed: dict, decided_by_system: str) -> None:
             kind=DecisionKind.REVIEW_OPENED,
             customer_id=batch.current(record.customer_id),
             other_customer_id=candidate_id,
-            source_record=record,
+            source_record_id=record.pk,
             rule=verdict.rule,
             score=verdict.score,
             decided_by_system=decided_by_system,

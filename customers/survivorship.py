@@ -7,11 +7,12 @@ may ring from any number any desk knows.
 
 import unicodedata
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol
 
 from django.utils import timezone
 
-from customers.bulk_writes import update_rows
+from customers.bulk_writes import one_of, update_rows
 from customers.models import Customer, SourceRecord
 from customers.normalization import (
     normalise_date,
@@ -42,17 +43,27 @@ SURVIVING_FIELDS = (
 )
 
 
-def _newest_first(records: Iterable[SourceRecord]) -> list[SourceRecord]:
+class RecordVersion(Protocol):
+    """What survivorship reads of a source record: a stored row or one a batch is writing."""
+
+    system: str
+    external_id: str
+    payload: dict
+    record_updated_at: datetime | None
+    created_at: datetime | None
+
+
+def _newest_first(records: Iterable[RecordVersion]) -> list[RecordVersion]:
     # Ties (records without a time) fall back to creation order, then to the record's key, so
     # the outcome never depends on query order.
-    def order(record: SourceRecord):
+    def order(record: RecordVersion):
         updated = record.record_updated_at or record.created_at
         return (updated.timestamp() if updated else 0.0, record.system, record.external_id)
 
     return sorted(records, key=order, reverse=True)
 
 
-def surviving_values(records: Iterable[SourceRecord]) -> dict:
+def surviving_values(records: Iterable[RecordVersion]) -> dict:
     values: dict = {name: "" for name in SINGLE_VALUED_FIELDS}
     values["birth_date"] = None
     sources: dict[str, str] = {}
@@ -82,20 +93,34 @@ def surviving_values(records: Iterable[SourceRecord]) -> dict:
     return values
 
 
+def surviving_row(values: dict) -> tuple:
+    """Surviving values in SURVIVING_FIELDS order, as `update_rows` and `insert_rows` take them."""
+    return tuple(values[name] for name in SURVIVING_FIELDS)
+
+
 def refresh_customers(customer_ids: Iterable) -> None:
-    """Recompute survivorship for these customers in two queries and one bulk update."""
+    """Recompute survivorship for these customers in one query and one bulk update."""
     ids = set(customer_ids)
     if not ids:
         return
     records_by_customer: dict = {customer_id: [] for customer_id in ids}
-    for record in SourceRecord.objects.filter(customer_id__in=ids).only(
-        "customer_id", "system", "external_id", "payload", "record_updated_at", "created_at"
+    for record in SourceRecord.objects.filter(one_of("customer_id", ids)).values_list(
+        "customer_id",
+        "system",
+        "external_id",
+        "payload",
+        "record_updated_at",
+        "created_at",
+        named=True,
     ):
         records_by_customer[record.customer_id].append(record)
-    customers = list(Customer.objects.filter(pk__in=ids))
     now = timezone.now()
-    for customer in customers:
-        customer.updated_at = now
-        for name, value in surviving_values(records_by_customer[customer.pk]).items():
-            setattr(customer, name, value)
-    update_rows(customers, fields=[*SURVIVING_FIELDS, "updated_at"])
+    # Ids of customers that no longer exist update nothing, as before.
+    update_rows(
+        Customer,
+        fields=[*SURVIVING_FIELDS, "updated_at"],
+        rows=[
+            (customer_id, *surviving_row(surviving_values(records)), now)
+            for customer_id, records in records_by_customer.items()
+        ],
+    )
