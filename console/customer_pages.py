@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,10 +14,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console.audit import record_customer_view, view_audit_log
-from console.case_handling import give_case_a_customer, unresolved_incidents
+from console.case_handling import (
+    add_case_comment,
+    give_case_a_customer,
+    unresolved_incidents,
+    update_case_status,
+)
 from console.timeline import customer_timeline, open_cases
 from contacts.cases import CaseError
-from contacts.models import Case, Channel, Desk
+from contacts.models import Case, CaseStatus, Channel, Desk
 from customers.merging import MergeError, unmerge_customers
 from customers.models import DecisionKind, MergeDecision, ReviewCandidate
 from customers.queries import customer_with_records, search_customers
@@ -131,7 +137,8 @@ def customer_detail(request, customer_id):
             "decisions": history.decisions,
             "undoable_merges": history.undoable_merges,
             "reason_max_length": MAX_REASON_LENGTH,
-            "open_cases": open_cases(customer=found.customer),
+            "open_cases": open_cases(customer=found.customer).prefetch_related("comments"),
+            "case_statuses": CaseStatus.choices,
             "timeline": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
             "filter_query": _without_page(request.GET),
@@ -253,3 +260,32 @@ def unresolved_incident_assign(request, case_id):
     else:
         messages.success(request, _("The incident now belongs to the customer."))
     return redirect("unresolved-incidents")
+
+
+class CaseUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=CaseStatus.choices)
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=4000)
+
+
+@require_POST
+@requires("customers.view_customer")
+def customer_case_update(request, customer_id, case_id):
+    """An agent moves a case along (and may comment) from the customer page: the same lifecycle,
+    and the same webhooks, as an update over the API."""
+    get_object_or_404(Case, pk=case_id)
+    form = CaseUpdateForm(request.POST)
+    if not form.is_valid():
+        _report_form_errors(request, form)
+        return redirect("customer-detail", customer_id=customer_id)
+    try:
+        with transaction.atomic():
+            if form.cleaned_data["comment"]:
+                add_case_comment(
+                    case_id=case_id, text=form.cleaned_data["comment"], author=request.user
+                )
+            update_case_status(case_id=case_id, status=form.cleaned_data["status"])
+    except CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The case was updated."))
+    return redirect("customer-detail", customer_id=customer_id)

@@ -20,6 +20,11 @@ urlpatterns = [
         name="customer-unmerge",
     ),
     path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
+    path(
+        "customers/<uuid:customer_id>/cases/<uuid:case_id>",
+        customer_pages.customer_case_update,
+        name="customer-case-update",
+    ),
     path("review/", customer_pages.steward_review, name="steward-review"),
     path(
         "incidents/unresolved/",

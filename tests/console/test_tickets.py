@@ -4,6 +4,7 @@ import pytest
 
 from contacts.models import Case, CaseComment, CaseStatus
 from customers.resolution import ingest_source_records
+from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,21 @@ def test_unknown_ticket_is_404_and_bad_status_400(tickets_api):
 
     assert missing.status_code == 404
     assert bad.status_code == 400
+
+
+def test_an_agent_updates_and_comments_a_ticket_on_the_customer_page(tickets_api, client):
+    ticket = tickets_api.post("/api/v1/tickets", TICKET, format="json").json()
+    agent = make_agent("agent101", desk="service_center")
+    client.force_login(agent.user)
+
+    client.post(
+        f"/customers/{ticket['customer_id']}/cases/{ticket['id']}",
+        {"status": "in_progress", "comment": "お客様へ折り返し済み"},
+    )
+    page = client.get(f"/customers/{ticket['customer_id']}/").content.decode()
+
+    case = Case.objects.get()
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert case.comments.get().author == agent.user
+    assert "お客様へ折り返し済み" in page
+    assert tickets_api.get(f"/api/v1/tickets/{ticket['id']}").json()["status"] == "in_progress"
