@@ -32,6 +32,7 @@ node_modules/.installed: package.json package-lock.json
 demo: install .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+	$(PY) manage.py roll_up_contacts --days 120
 	@set -m; pids=(); \
 	stop() { trap - INT TERM EXIT; echo; echo "Stopping..."; for pid in "$${pids[@]}"; do kill -TERM -- -$$pid 2>/dev/null; done; wait; }; \
 	trap stop INT TERM EXIT; \

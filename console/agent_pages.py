@@ -4,6 +4,7 @@ console.agent_actions and answer JSON (the page updates itself from the websocke
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +18,11 @@ from console.models import Agent
 from contacts.models import Contact, ContactState, Queue, WrapUpCode
 
 LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
+# The contact the console shows: a call in progress or in after-call work. A leg the agent
+# transferred keeps its state after the wrap-up, so only its missing wrap-up time says it is open.
+OPEN_CONTACT = Q(state__in=LIVE_STATES) | Q(
+    state=ContactState.TRANSFERRED, wrapped_up_at__isnull=True
+)
 
 
 def agent_only(view):
@@ -77,7 +83,7 @@ def agent_console(request):
         raise PermissionDenied("No agent profile.")
     current = (
         Contact.objects.select_related("queue")
-        .filter(agent=request.user, state__in=LIVE_STATES)
+        .filter(OPEN_CONTACT, agent=request.user)
         .order_by("-offered_at")
         .first()
     )

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from console.agents import AgentStateError, change_agent_state, pick_available_agent
 from console.context import customer_360
+from console.live_stats import note_call_change
 from console.models import CHOSEN_STATES, Agent, AgentState, WebhookEvent
 from console.realtime import send_to_agent
 from console.webhooks import emit_event
@@ -93,6 +94,7 @@ def handle_call_event(*, source: str, data: dict) -> CallEventOutcome:
     call = replay_call(source=source, call_id=event.call_id, customer_id=customer_id)
     for contact in call.changed:
         _follow(contact)
+    note_call_change(call.contacts)
     return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
 
 
@@ -116,6 +118,10 @@ def _follow(contact: Contact) -> None:
     if agent is None:
         return
     wanted = AGENT_STATE_FOR.get(contact.state)
+    # A transferred leg keeps its state after the wrap-up: its wrap-up time says it is done.
+    wrapped_up_transfer = contact.state == ContactState.TRANSFERRED and contact.wrapped_up_at
+    if wrapped_up_transfer:
+        wanted = AgentState.AVAILABLE
     if contact.state == ContactState.OFFERED:
         send_to_agent(agent_id=agent.pk, body=screen_pop(contact))
     elif contact.state in CALL_STATE_MESSAGE:
@@ -124,7 +130,9 @@ def _follow(contact: Contact) -> None:
             body={
                 "type": "call_state",
                 "contact_id": str(contact.pk),
-                "state": CALL_STATE_MESSAGE[contact.state],
+                "state": "wrapup_done"
+                if wrapped_up_transfer
+                else CALL_STATE_MESSAGE[contact.state],
             },
         )
     if wanted and agent.state != wanted:

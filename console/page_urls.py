@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from console import agent_pages, customer_pages
+from console import agent_pages, customer_pages, supervisor_pages
 
 urlpatterns = [
     path("console/", agent_pages.agent_console, name="agent-console"),
@@ -37,4 +37,11 @@ urlpatterns = [
         name="unresolved-incident-assign",
     ),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
+    path("wallboard/", supervisor_pages.wallboard, name="wallboard"),
+    path("wallboard/service-levels/", supervisor_pages.service_levels, name="service-levels"),
+    path("reports/", supervisor_pages.contact_reports, name="contact-reports"),
+    path("reports/contacts.csv", supervisor_pages.contact_reports_csv, name="contact-reports-csv"),
+    path("reports/roll-up", supervisor_pages.roll_up_again, name="contact-reports-roll-up"),
+    path("reports/compare/", supervisor_pages.comparison, name="comparison"),
+    path("reports/compare.csv", supervisor_pages.comparison_csv, name="comparison-csv"),
 ]

@@ -13,6 +13,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "supervisor": [
         "customers.view_customer",
+        "console.view_wallboard",
+        "console.view_contact_reports",
+        "console.configure_service_level",
     ],
     "steward": [
         "customers.view_customer",
@@ -27,6 +30,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.change_apiclient",
         "console.add_apiclient",
         "console.view_audit_log",
+        "console.view_wallboard",
+        "console.view_contact_reports",
+        "console.configure_service_level",
         "console.view_webhookdelivery",
         "console.view_webhookattempt",
         "console.view_webhooksubscription",

@@ -139,6 +139,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
+# Task modules beyond each app's tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["console.report_tasks"]
 CELERY_BEAT_SCHEDULE = {
     "resend-overdue-webhooks": {
         "task": "console.resend_overdue_webhooks",
@@ -151,6 +153,15 @@ CELERY_BEAT_SCHEDULE = {
     "forget-old-agent-messages": {
         "task": "console.forget_old_agent_messages",
         "schedule": 15 * 60,
+    },
+    # Reports read rollups: today's every five minutes, a finished day once its late calls are over.
+    "roll-up-recent-days": {
+        "task": "console.roll_up_recent_days",
+        "schedule": 5 * 60,
+    },
+    "forget-old-live-figures": {
+        "task": "console.forget_old_live_figures",
+        "schedule": 6 * 60 * 60,
     },
 }
 
@@ -177,6 +188,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 STORAGES = {

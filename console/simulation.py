@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.error import HTTPError, URLError
+from http.client import HTTPException
 from urllib.request import Request, urlopen
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,7 @@ class TelephonyClient:
         try:
             with urlopen(request, timeout=10) as response:
                 return json.loads(response.read())
-        except (HTTPError, URLError, TimeoutError) as error:
+        except (OSError, HTTPException) as error:  # refused, reset, timed out or an HTTP error
             print(f"simulate: {type_} for {call_id} failed: {error}")
             return None
 

@@ -4,10 +4,14 @@ contacts of customers merged into this one."""
 from django.db.models import Prefetch, Q, QuerySet
 
 from contacts.models import OPEN_CASE_STATUSES, Case, Contact, ContactNote
+from customers.models import Customer
 
 
 def _of_customer(customer) -> Q:
-    return Q(customer=customer) | Q(customer__merged_into=customer)
+    # The ids first: an OR across a join to customers makes PostgreSQL scan both tables
+    # (seconds at a million customers); an IN list uses the customer index.
+    absorbed = Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)
+    return Q(customer_id__in=[customer.pk, *absorbed])
 
 
 def customer_contacts(*, customer) -> QuerySet[Contact]:

@@ -85,14 +85,18 @@ def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
         contact = existing.get(leg.leg) or Contact(
             channel=Channel.PHONE, source=source, call_id=call_id, leg=leg.leg
         )
-        before = (contact.state, contact.agent_id) if contact.pk and leg.leg in existing else None
+        before = (
+            (contact.state, contact.agent_id, contact.wrapped_up_at)
+            if contact.pk and leg.leg in existing
+            else None
+        )
         _apply_leg(contact, leg, queues=queues, agents=agents, parent=parent)
         if contact._state.adding:
             # Known at the offer: the caller was identified before the agent picked up.
             contact.customer_id = parent.customer_id if parent else customer_id
             contact.identified_at_offer = contact.customer_id is not None
         contact.save()
-        if before != (contact.state, contact.agent_id):
+        if before != (contact.state, contact.agent_id, contact.wrapped_up_at):
             changed.append(contact)
         contacts.append(contact)
         parent = contact

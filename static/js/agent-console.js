@@ -13,12 +13,15 @@
   });
 
   const $ = (id) => document.getElementById(id);
-  const SEQ_KEY = "agent-console-last-seq";
 
-  let lastSeq = Math.max(initial.last_seq, Number(sessionStorage.getItem(SEQ_KEY) || 0));
+  // The server's last seq when it rendered the page, which the page already shows. Never a
+  // number kept in the tab: after a sign-out the next agent in that tab has seqs of their own,
+  // and a larger one left behind would hide their first messages.
+  let lastSeq = initial.last_seq;
   let socket = null;
   let retryDelay = 500;
   let call = null; // {contactId, state, offeredAt, answeredAt, holdStartedAt, holdSeconds, endedAt}
+  let lastPop = null; // the screen pop on show, kept to redraw it when the customer changes
 
   // --- small DOM helpers (textContent only: nothing from the server is parsed as HTML) ---
   function element(tag, text, className) {
@@ -40,6 +43,10 @@
   }
   const labelFor = (code) => labels.codes[code] || code;
   const formatTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "—");
+  const clock = (seconds) => {
+    const s = Math.max(0, Math.floor(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
 
   function showError(message) {
     $("console-error").textContent = message || "";
@@ -97,6 +104,7 @@
   }
 
   function showScreenPop(pop) {
+    lastPop = pop;
     const target = $("screen-pop");
     target.replaceChildren();
     if (pop.customer) target.append(renderCustomer(pop.customer));
@@ -112,6 +120,8 @@
       offeredAt: Date.parse(pop.contact.offered_at) || Date.now(),
       answeredAt: null, holdStartedAt: null, holdSeconds: 0, endedAt: null, wrappedAt: null,
     };
+    // A new call starts its timers at zero, not at the last call's talk and after-call work.
+    for (const timer of ["ringing", "talk", "hold", "acw"]) $(`timer-${timer}`).textContent = clock(0);
     $("call-from").textContent = pop.contact.from || labels.unknown_caller;
     $("call-queue").textContent = pop.contact.queue || "";
     $("call").hidden = false;
@@ -145,10 +155,6 @@
     showCallState(message.state);
   }
 
-  const clock = (seconds) => {
-    const s = Math.max(0, Math.floor(seconds));
-    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-  };
   setInterval(() => {
     if (!call) return;
     const now = Date.now();
@@ -158,15 +164,22 @@
     if (call.endedAt) $("timer-acw").textContent = clock((now - call.endedAt) / 1000);
   }, 500);
 
+  // An ATM incident or a ticket changed the caller's context while the call goes on.
+  function onCustomerUpdate(message) {
+    if (!call || call.contactId !== message.contact_id || !lastPop) return;
+    lastPop = { ...lastPop, customer: message.customer };
+    showScreenPop(lastPop);
+  }
+
   // --- messages from the server ---
   function onMessage(message) {
     if (typeof message.seq === "number") {
       if (message.seq <= lastSeq) return; // already shown before a reconnect
       lastSeq = message.seq;
-      sessionStorage.setItem(SEQ_KEY, String(lastSeq));
     }
     if (message.type === "screen_pop") { startCall(message); showScreenPop(message); }
     else if (message.type === "call_state") onCallState(message);
+    else if (message.type === "customer_update") onCustomerUpdate(message);
     else if (message.type === "agent_state") showAgentState(message.state);
     else if (message.type === "error") showError(message.message);
   }

@@ -1,0 +1,996 @@
+"""Screen-pop latency: from the telephony POST to the screen pop arriving on the agent's socket.
+
+    .venv/bin/python bench/screen_pop.py [--customers 1000000] [--history-contacts 1000000]
+        [--cases 200000] [--agents 200] [--calls 1000] [--rate 20] [--servers 1] [--reuse]
+        [--json results.json] [--database-url postgres://postgres@127.0.0.1:5432/bench_screen_pop]
+        [--redis-url redis://127.0.0.1:6379/5]
+
+Setup: empties the Redis database given (not 0); makes the PostgreSQL database again (its name
+must start with "bench"; kept with --reuse) and migrates it (always: the tree moves); signs in
+the agents (bench/screen_pop_agents.py); loads a million customers, a call history and cases
+with SQL (bench/screen_pop_data.py; skipped with --reuse); checks a sample of the generated
+records against the product's normalisation; creates a `cti` API client.
+
+Measurement: starts the product under Daphne (--servers N processes, POSTs and sockets spread
+over them) and a bare relay (bench/relay_asgi.py) under a second Daphne, both on the same Redis
+channel layer; connects one socket per agent to each; then, in alternating rounds so that the
+machine's noise falls on both alike, sends the same number of calls at the same fixed rate to
+each: `offered` events without a named agent to the product (routing picks the agent), and the
+same bodies to the relay. A call's latency runs from just before its POST is written to the
+moment its frame (matched by call_id) is read from any socket.
+
+Each agent stays on the call it was offered, so every answered call is ended and wrapped up
+(`ended`, then `wrapup_done`) after --talk-seconds: agents come back through the product's own
+path and routing keeps picking the longest-idle agent. Those events load the server as a real
+PBX would, but are not counted. The first --warmup calls of each kind are not counted either.
+Before each phase the bench waits until PostgreSQL runs nothing left over from the last one.
+
+Prints a summary; --json writes every call's figures. Everything started is stopped at the end,
+also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import psycopg
+import redis
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from screen_pop_data import (
+    DataSize,
+    customer_phone,
+    load_customers,
+    loaded_customers,
+    sample_records,
+    unknown_phone,
+)
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = PROJECT / ".venv" / "bin" / "python"
+DAPHNE = PROJECT / ".venv" / "bin" / "daphne"
+TOKYO = timezone(timedelta(hours=9))
+SCREEN_POP = "screen_pop"
+RELAY = "relay"
+AIM_P99_MS = 50.0
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Full)\b: ")
+AIM_P50_RATIO = 2.0
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- setting up --------------------------------------------------------------------------------
+
+
+def server_environment(options: argparse.Namespace) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": options.database_url,
+        "REDIS_URL": options.redis_url,
+        "DEBUG": "true",
+        "ENV_FILE": "/dev/null",
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "LOG_LEVEL": "WARNING",
+        # The benchmark measures latency, not the per-client rate limit (still counted in Redis).
+        "API_RATE_LIMIT_PER_MINUTE": "1000000",
+    }
+
+
+def recreate_database(database_url: str) -> None:
+    """Drop and create the benchmark's database; refuse any name not meant for benchmarks."""
+    params = conninfo_to_dict(database_url)
+    name = params.get("dbname") or ""
+    if not name.startswith("bench"):
+        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts 'bench'")
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def empty_channel_layer(redis_url: str) -> None:
+    """Groups outlive a killed Daphne for a day; stale members would make every ring of an
+    earlier run's agent cost more. Only a numbered database other than 0 is emptied."""
+    database = redis_url.rstrip("/").rsplit("/", 1)[-1]
+    if not database.isdigit() or database == "0":
+        sys.exit(f"--redis-url must name a database other than 0 (e.g. .../5), not {redis_url}")
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def manage(*arguments: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [str(PYTHON), "manage.py", *arguments],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def prepare_agents(options: argparse.Namespace, env: dict[str, str]) -> list[dict]:
+    done = subprocess.run(
+        [
+            str(PYTHON),
+            str(PROJECT / "bench" / "screen_pop_agents.py"),
+            "--agents",
+            str(options.agents),
+            "--service-center",
+            str(options.service_agents),
+        ],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"preparing the agents failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def check_generated_keys(database_url: str, customers: int) -> None:
+    """The SQL must write what identity resolution would: compare a sample with the product's
+    own normalisation (pure functions, no database)."""
+    sys.path.insert(0, str(PROJECT))
+    from customers.normalization import blocking_keys, match_keys
+
+    numbers = random.Random(7).sample(range(1, customers + 1), min(50, customers))
+    for number, payload, stored_keys, stored_blocks in sample_records(database_url, numbers):
+        keys = match_keys(payload)
+        if keys.as_dict() != stored_keys or blocking_keys(keys) != stored_blocks:
+            sys.exit(
+                f"generated record {number} differs from customers.normalization:\n"
+                f"  match keys {keys.as_dict()} vs stored {stored_keys}\n"
+                f"  blocking keys {sorted(blocking_keys(keys))} vs {sorted(stored_blocks)}"
+            )
+
+
+def set_up_data(options: argparse.Namespace, env: dict[str, str], agent_ids: list[int]) -> None:
+    size = DataSize(
+        customers=options.customers,
+        history_contacts=options.history_contacts,
+        cases=options.cases,
+    )
+    say(
+        f"Loading {size.customers:,} customers, {size.history_contacts:,} past calls and "
+        f"{size.cases:,} cases with SQL ..."
+    )
+    started = time.monotonic()
+    load_customers(options.database_url, size=size, agent_ids=agent_ids, say=say)
+    say(f"Loaded in {time.monotonic() - started:.0f} s.")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        # Daphne runs in its own session, so its process group is only it and its children.
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def start_daphne(name: str, application: str, env: dict[str, str]) -> Server:
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix=f"bench-screen-pop-{name}-", suffix=".log")[1])
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), application],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name=name, process=process, port=port, log_path=log_path)
+
+
+def report_server_errors(server: Server) -> None:
+    """Daphne's log is deleted at the end: show what went wrong in it first."""
+    text = server.log_path.read_text(errors="replace")
+    if "Traceback" not in text:
+        return
+    # A traceback ends with "module.Name: message"; count them by exception name.
+    raised = Counter(
+        line.split(":", 1)[0]
+        for line in text.splitlines()
+        if EXCEPTION_LINE.match(line) and not line.startswith("Exception inside application")
+    )
+    say(f"{server.name} logged {text.count('Traceback')} tracebacks: {dict(raised)}")
+
+
+def wait_until_serving(server: Server, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            sys.exit(f"{server.name} exited at start; see {server.log_path}")
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=2) as probe:
+                probe.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                if probe.recv(64).startswith(b"HTTP/1.1 "):
+                    return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"{server.name} did not answer within a minute; see {server.log_path}")
+
+
+# --- HTTP without blocking the loop -------------------------------------------------------------
+
+
+class KeepAliveClient:
+    """A minimal HTTP/1.1 client on asyncio streams: POSTs over a pool of kept-alive
+    connections, one request at a time per connection, a new one opened when all are busy."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._all: list[asyncio.StreamWriter] = []
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        if self._idle:
+            reader, writer = self._idle.pop()
+            return reader, writer, True
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._all.append(writer)
+        return reader, writer, False
+
+    async def post(
+        self, path: str, body: bytes, headers: dict[str, str], mark_sent: Callable[[], None]
+    ) -> tuple[int, bytes]:
+        return await self.request("POST", path, body, headers, mark_sent)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: dict[str, str],
+        mark_sent: Callable[[], None],
+    ) -> tuple[int, bytes]:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
+        ).encode() + body
+        for attempt in range(2):
+            reader, writer, reused = await self._connection()
+            mark_sent()
+            writer.write(request)
+            try:
+                status, answer, keep = await _read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+                # A kept-alive connection the server closed meanwhile: send once more on a new
+                # one (event ids make a repeated event harmless).
+                if reused and attempt == 0:
+                    continue
+                raise
+            if keep:
+                self._idle.append((reader, writer))
+            else:
+                writer.close()
+            return status, answer
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        for writer in self._all:
+            writer.close()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split()[1])
+    headers = {}
+    for line in head[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip().lower()
+    keep = headers.get("connection") != "close"
+    if "content-length" in headers:
+        return status, await reader.readexactly(int(headers["content-length"])), keep
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")
+        return status, body, keep
+    return status, await reader.read(), False
+
+
+# --- calls and their timings -------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    call_id: str
+    kind: str  # SCREEN_POP or RELAY
+    caller: str  # "known", "unknown" or "relay"
+    queue: str
+    counted: bool
+    due: float  # when the fixed rate says it should be sent
+    arrival: asyncio.Future = field(repr=False)
+    sent: float = math.nan
+    answered: float = math.nan
+    popped: float = math.nan
+    status: int = 0
+    agent: str = ""
+    identified: bool | None = None
+    repeated_frames: int = 0
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.popped - self.sent) * 1000
+
+    @property
+    def answer_ms(self) -> float:
+        return (self.answered - self.sent) * 1000
+
+    def as_json(self) -> dict:
+        def rounded(value: float) -> float | None:
+            return None if math.isnan(value) else round(value, 3)
+
+        return {
+            "call_id": self.call_id,
+            "kind": self.kind,
+            "caller": self.caller,
+            "queue": self.queue,
+            "counted": self.counted,
+            "status": self.status,
+            "agent": self.agent,
+            "identified": self.identified,
+            "latency_ms": rounded(self.latency_ms),
+            "answer_ms": rounded(self.answer_ms),
+            "late_ms": rounded((self.sent - self.due) * 1000),
+            "repeated_frames": self.repeated_frames,
+        }
+
+
+class Switchboard:
+    """Calls waiting for their frame, by call_id, and the sockets' side of the matching."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, Call] = {}
+        self.unmatched_frames = 0
+
+    def expect(self, call: Call) -> None:
+        self.waiting[call.call_id] = call
+
+    def arrived(self, call_id: str, at: float, agent: str, identified: bool | None) -> None:
+        call = self.waiting.get(call_id)
+        if call is None:
+            self.unmatched_frames += 1
+            return
+        if not math.isnan(call.popped):
+            call.repeated_frames += 1
+            return
+        call.popped, call.agent, call.identified = at, agent, identified
+        if not call.arrival.done():
+            call.arrival.set_result(None)
+
+    def on_agent_frame(self, agent: str) -> Callable[[str, float], None]:
+        def frame(raw: str, at: float) -> None:
+            if f'"{SCREEN_POP}"' not in raw:  # call and agent states: not timed
+                return
+            message = json.loads(raw)
+            if message.get("type") == SCREEN_POP:
+                identified = message.get("customer") is not None
+                self.arrived(message["contact"]["call_id"], at, agent, identified)
+
+        return frame
+
+    def on_relay_frame(self, listener: str) -> Callable[[str, float], None]:
+        def frame(raw: str, at: float) -> None:
+            self.arrived(json.loads(raw)["call_id"], at, listener, None)
+
+        return frame
+
+
+async def listen(socket_: ClientConnection, frame: Callable[[str, float], None]) -> None:
+    try:
+        async for raw in socket_:
+            frame(raw if isinstance(raw, str) else raw.decode(), time.perf_counter())
+    except ConnectionClosed:
+        pass
+
+
+def tokyo_time(offset_s: float = 0.0) -> str:
+    return (datetime.now(TOKYO) + timedelta(seconds=offset_s)).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Traffic:
+    """What every call is made of, for both kinds: same bodies, same headers."""
+
+    run_tag: str
+    api_key: str
+    customers: int
+    unknown_share: float
+    atm_share: float
+    talk_seconds: float
+    pop_timeout: float
+    rng: random.Random
+
+    def event(self, *, call_id: str, caller_number: str, queue: str) -> dict:
+        return {
+            "event_id": f"{call_id}-offered",
+            "call_id": call_id,
+            "type": "offered",
+            "at": tokyo_time(),
+            "from": caller_number,
+            "to": "0120000000",
+            "queue": queue,
+        }
+
+    def caller(self) -> tuple[str, str]:
+        if self.rng.random() < self.unknown_share:
+            return "unknown", unknown_phone(self.rng.randrange(10_000_000))
+        return "known", customer_phone(self.rng.randint(1, self.customers))
+
+    def queue(self) -> str:
+        return "atm" if self.rng.random() < self.atm_share else "loans"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+class ScreenPopDriver:
+    """`offered` to the product; the pop is awaited, then the call is ended and wrapped up."""
+
+    kind = SCREEN_POP
+
+    def __init__(self, traffic: Traffic, clients: list[KeepAliveClient], board: Switchboard):
+        self.traffic, self.clients, self.board = traffic, clients, board
+        self.release_failures = 0
+
+    def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
+        caller, phone = self.traffic.caller()
+        call = Call(
+            call_id=f"{self.traffic.run_tag}-pop-{number}",
+            kind=self.kind,
+            caller=caller,
+            queue=self.traffic.queue(),
+            counted=counted,
+            due=due,
+            arrival=asyncio.get_running_loop().create_future(),
+        )
+        event = self.traffic.event(call_id=call.call_id, caller_number=phone, queue=call.queue)
+        return call, json.dumps(event).encode(), "/api/v1/cti/events"
+
+    def client_for(self, number: int) -> KeepAliveClient:
+        return self.clients[number % len(self.clients)]
+
+    async def after_frame(self, call: Call, client: KeepAliveClient) -> None:
+        await asyncio.sleep(self.traffic.talk_seconds)
+        for kind, offset in (("ended", self.traffic.talk_seconds), ("wrapup_done", 30.0)):
+            body = {
+                "event_id": f"{call.call_id}-{kind}",
+                "call_id": call.call_id,
+                "type": kind,
+                "at": tokyo_time(offset),
+            }
+            try:
+                status, _ = await client.post(
+                    "/api/v1/cti/events", json.dumps(body).encode(), self.traffic.headers, _nothing
+                )
+            except (OSError, asyncio.IncompleteReadError):
+                status = 0
+            if status != 202:
+                self.release_failures += 1
+
+
+class RelayDriver:
+    """The same bodies to the bare relay, each to one listening socket."""
+
+    kind = RELAY
+
+    def __init__(
+        self, traffic: Traffic, client: KeepAliveClient, board: Switchboard, listeners: int
+    ):
+        self.traffic, self.client, self.board, self.listeners = traffic, client, board, listeners
+        self.release_failures = 0
+
+    def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
+        _, phone = self.traffic.caller()
+        call = Call(
+            call_id=f"{self.traffic.run_tag}-relay-{number}",
+            kind=self.kind,
+            caller=RELAY,
+            queue=self.traffic.queue(),
+            counted=counted,
+            due=due,
+            arrival=asyncio.get_running_loop().create_future(),
+        )
+        event = self.traffic.event(call_id=call.call_id, caller_number=phone, queue=call.queue)
+        return call, json.dumps(event).encode(), f"/relay/{number % self.listeners}"
+
+    def client_for(self, number: int) -> KeepAliveClient:
+        return self.client
+
+    async def after_frame(self, call: Call, client: KeepAliveClient) -> None:
+        return None
+
+
+def _nothing() -> None:
+    return None
+
+
+async def place_call(
+    driver: ScreenPopDriver | RelayDriver, call: Call, body: bytes, path: str, number: int
+) -> None:
+    client = driver.client_for(number)
+    driver.board.expect(call)
+
+    def mark_sent() -> None:
+        call.sent = time.perf_counter()
+
+    try:
+        call.status, _ = await client.post(path, body, driver.traffic.headers, mark_sent)
+    except (OSError, asyncio.IncompleteReadError):
+        return  # status 0: counted as failed
+    call.answered = time.perf_counter()
+    if call.status != 202:
+        return
+    # A frame later than this still counts, with its real latency, if it comes within the phase.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(call.arrival), timeout=driver.traffic.pop_timeout)
+    await driver.after_frame(call, client)
+
+
+async def run_phase(
+    driver: ScreenPopDriver | RelayDriver, *, first: int, count: int, warmup: int, rate: float
+) -> list[Call]:
+    """An open-loop stream: each call is sent at its time whether or not earlier ones have
+    finished, so a slow answer cannot hide the delay of the calls behind it. Bounded: what has
+    not finished by the phase's time limit is abandoned (its frame, if any, is kept)."""
+    warming = f" after {warmup} warm-up calls" if warmup else ""
+    say(f"  {driver.kind}: {count} calls at {rate:g}/s{warming}")
+    start = time.perf_counter() + 0.05
+    limit = (warmup + count) / rate + driver.traffic.pop_timeout + 2 * driver.traffic.talk_seconds
+    deadline = start + limit + 60
+    calls: list[Call] = []
+    tasks = []
+    for offset in range(warmup + count):
+        due = start + offset / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        number = first + offset
+        call, body, path = driver.new_call(number, counted=offset >= warmup, due=due)
+        calls.append(call)
+        tasks.append(asyncio.create_task(place_call(driver, call, body, path, number)))
+    _, unfinished = await asyncio.wait(tasks, timeout=max(deadline - time.perf_counter(), 1))
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
+    if unfinished:
+        say(f"  {len(unfinished)} calls unfinished at the phase's time limit")
+    return calls
+
+
+def busy_database_sessions(database_url: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state <> 'idle' AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+async def settle(database_url: str, *, limit_s: float = 300) -> None:
+    """Wait until the database has no statement of the product's left running: a backlog left
+    by one phase (requests still queued in Daphne's threads) must not fall on the next one."""
+    deadline = time.perf_counter() + limit_s
+    while time.perf_counter() < deadline:
+        if await asyncio.to_thread(busy_database_sessions, database_url) == 0:
+            return
+        await asyncio.sleep(1)
+    say(f"  the database was still busy after {limit_s:.0f} s; going on")
+
+
+# --- sockets -----------------------------------------------------------------------------------
+
+
+async def open_sockets(
+    urls_and_frames: list[tuple[str, str | None, Callable[[str, float], None]]],
+) -> tuple[list[ClientConnection], list[asyncio.Task]]:
+    sockets, listeners = [], []
+    for url, cookie, frame in urls_and_frames:
+        origin = url.replace("ws://", "http://").split("/ws/")[0]
+        headers = {"Cookie": cookie} if cookie else None
+        socket_ = await connect(
+            url, origin=origin, additional_headers=headers, proxy=None, max_size=None
+        )
+        sockets.append(socket_)
+        listeners.append(asyncio.create_task(listen(socket_, frame)))
+    return sockets, listeners
+
+
+async def close_sockets(sockets: list[ClientConnection], listeners: list[asyncio.Task]) -> None:
+    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    for listener in listeners:
+        listener.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    calls: list[Call]
+    unmatched_frames: int
+    release_failures: int
+    agent_sockets_closed: int
+
+
+async def measure(
+    options: argparse.Namespace,
+    *,
+    agents: list[dict],
+    api_key: str,
+    product: list[Server],
+    relay: Server,
+) -> Measurement:
+    board = Switchboard()
+    agent_sockets = [
+        (
+            f"ws://127.0.0.1:{product[n % len(product)].port}/ws/agent/",
+            f"sessionid={agent['session']}",
+            board.on_agent_frame(agent["username"]),
+        )
+        for n, agent in enumerate(agents)
+    ]
+    relay_sockets = [
+        (f"ws://127.0.0.1:{relay.port}/ws/relay/{n}/", None, board.on_relay_frame(f"relay{n}"))
+        for n in range(len(agents))
+    ]
+    sockets, listeners = await open_sockets(agent_sockets + relay_sockets)
+    say(f"Connected {len(agent_sockets)} agent sockets and {len(relay_sockets)} relay sockets.")
+    traffic = Traffic(
+        run_tag=uuid.uuid4().hex[:8],
+        api_key=api_key,
+        customers=options.customers,
+        unknown_share=options.unknown_share,
+        atm_share=options.atm_share,
+        talk_seconds=options.talk_seconds,
+        pop_timeout=options.pop_timeout,
+        rng=random.Random(options.seed),
+    )
+    product_clients = [KeepAliveClient(server.port) for server in product]
+    relay_client = KeepAliveClient(relay.port)
+    pops = ScreenPopDriver(traffic, product_clients, board)
+    relays = RelayDriver(traffic, relay_client, board, listeners=len(relay_sockets))
+    calls: list[Call] = []
+    per_round = math.ceil(options.calls / options.rounds)
+    try:
+        for round_ in range(options.rounds):
+            count = min(per_round, options.calls - round_ * per_round)
+            warmup = options.warmup if round_ == 0 else 0
+            say(f"Round {round_ + 1} of {options.rounds}:")
+            for driver in (relays, pops):
+                first = round_ * per_round + (0 if round_ == 0 else options.warmup)
+                calls += await run_phase(
+                    driver, first=first, count=count, warmup=warmup, rate=options.rate
+                )
+                await settle(options.database_url)
+    finally:
+        # A socket whose listener has ended was closed by the server during the run (a
+        # consumer that raised is closed with 1011); a browser would reconnect, these do not.
+        closed_early = sum(task.done() for task in listeners[: len(agent_sockets)])
+        await close_sockets(sockets, listeners)
+        for client in [*product_clients, relay_client]:
+            client.close()
+    return Measurement(
+        calls=calls,
+        unmatched_frames=board.unmatched_frames,
+        release_failures=pops.release_failures,
+        agent_sockets_closed=closed_early,
+    )
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    lower, upper = math.floor(position), math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass
+class Figures:
+    counted: int
+    lost: int
+    failed: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+    answer_p50: float
+    answer_p99: float
+    frame_before_answer: float  # share of calls whose frame came before the HTTP answer
+
+    def as_json(self) -> dict:
+        return {name: round(value, 3) for name, value in self.__dict__.items()}
+
+
+def figures_of(calls: list[Call]) -> Figures:
+    counted = [call for call in calls if call.counted]
+    failed = [call for call in counted if call.status != 202]
+    arrived = [call for call in counted if call.status == 202 and not math.isnan(call.popped)]
+    latencies = [call.latency_ms for call in arrived]
+    answers = [call.answer_ms for call in counted if call.status == 202]
+    return Figures(
+        counted=len(counted),
+        lost=len(counted) - len(failed) - len(arrived),
+        failed=len(failed),
+        p50=percentile(latencies, 0.50),
+        p95=percentile(latencies, 0.95),
+        p99=percentile(latencies, 0.99),
+        max=max(latencies, default=math.nan),
+        mean=sum(latencies) / len(latencies) if latencies else math.nan,
+        answer_p50=percentile(answers, 0.50),
+        answer_p99=percentile(answers, 0.99),
+        frame_before_answer=(
+            sum(call.popped < call.answered for call in arrived) / len(arrived)
+            if arrived
+            else math.nan
+        ),
+    )
+
+
+def machine_description(options: argparse.Namespace) -> dict:
+    with psycopg.connect(options.database_url) as connection:
+        postgres = connection.execute("SHOW server_version").fetchone()[0]
+    client = redis.Redis.from_url(options.redis_url)
+    try:
+        redis_version = client.info("server")["redis_version"]
+    finally:
+        client.close()
+    return {
+        "cores": os.cpu_count(),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "python": platform.python_version(),
+        "django": version("django"),
+        "channels": version("channels"),
+        "channels_redis": version("channels-redis"),
+        "daphne": version("daphne"),
+        "postgresql": postgres,
+        "redis": redis_version,
+    }
+
+
+def report(options: argparse.Namespace, measurement: Measurement, machine: dict) -> dict:
+    calls = measurement.calls
+    relay = figures_of([call for call in calls if call.kind == RELAY])
+    pop = figures_of([call for call in calls if call.kind == SCREEN_POP])
+    by_caller = {
+        caller: figures_of([c for c in calls if c.kind == SCREEN_POP and c.caller == caller])
+        for caller in ("known", "unknown")
+    }
+    by_queue = {
+        queue: figures_of([c for c in calls if c.kind == SCREEN_POP and c.queue == queue])
+        for queue in ("loans", "atm")
+    }
+    ratio = pop.p50 / relay.p50 if relay.p50 else math.nan
+    counted_pops = [c for c in calls if c.kind == SCREEN_POP and c.counted and c.caller == "known"]
+    unidentified = sum(1 for c in counted_pops if c.identified is False)
+    lateness = [(c.sent - c.due) * 1000 for c in calls if not math.isnan(c.sent)]
+
+    say("")
+    say(
+        f"Screen pop latency: POST -> frame on the socket, ms ({options.calls} calls of each "
+        f"kind at {options.rate:g}/s, {options.rounds} alternating rounds, "
+        f"{options.servers} product Daphne process(es))"
+    )
+    say(
+        f"{'':14} {'calls':>6} {'lost':>5} {'failed':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
+        f"{'max':>7} {'mean':>7} {'answer p50':>11} {'answer p99':>11}"
+    )
+    rows = [("bare relay", relay), ("screen pop", pop)]
+    rows += [(f"  {name} caller", figures) for name, figures in by_caller.items()]
+    rows += [(f"  queue {name}", figures) for name, figures in by_queue.items()]
+    for name, f in rows:
+        say(
+            f"{name:14} {f.counted:>6} {f.lost:>5} {f.failed:>6} {f.p50:>7.1f} {f.p95:>7.1f} "
+            f"{f.p99:>7.1f} {f.max:>7.1f} {f.mean:>7.1f} {f.answer_p50:>11.1f} "
+            f"{f.answer_p99:>11.1f}"
+        )
+    say("")
+    p99_met = pop.p99 < AIM_P99_MS
+    ratio_met = ratio <= AIM_P50_RATIO
+    say(
+        f"p99 screen pop {pop.p99:.1f} ms: aim < {AIM_P99_MS:g} ms {'met' if p99_met else 'MISSED'}"
+    )
+    say(
+        f"p50 screen pop / p50 relay = {pop.p50:.1f} / {relay.p50:.1f} = {ratio:.2f}x: "
+        f"aim <= {AIM_P50_RATIO:g}x {'met' if ratio_met else 'MISSED'}"
+    )
+    say(
+        f"Frame before the HTTP answer: relay {relay.frame_before_answer:.0%}, "
+        f"screen pop {pop.frame_before_answer:.0%}. Known callers not identified: {unidentified}. "
+        f"Unmatched frames: {measurement.unmatched_frames}; end/wrap-up events refused: "
+        f"{measurement.release_failures}. Agent sockets closed by the server: "
+        f"{measurement.agent_sockets_closed}. Sender lateness p99 "
+        f"{percentile(lateness, 0.99):.1f} ms, max {max(lateness, default=math.nan):.1f} ms."
+    )
+    say(
+        f"Machine: {machine['cores']} cores, load {machine['load_average']}, Python "
+        f"{machine['python']}, Django {machine['django']}, Channels {machine['channels']}, "
+        f"channels-redis {machine['channels_redis']}, Daphne {machine['daphne']}, "
+        f"PostgreSQL {machine['postgresql']}, Redis {machine['redis']}"
+    )
+    return {
+        "options": {k: v for k, v in vars(options).items() if k != "json"},
+        "machine": machine,
+        "relay": relay.as_json(),
+        "screen_pop": pop.as_json(),
+        "screen_pop_by_caller": {k: v.as_json() for k, v in by_caller.items()},
+        "screen_pop_by_queue": {k: v.as_json() for k, v in by_queue.items()},
+        "ratio_p50": round(ratio, 3),
+        "aims": {"p99_under_50ms": p99_met, "p50_within_2x_relay": ratio_met},
+        "known_callers_not_identified": unidentified,
+        "unmatched_frames": measurement.unmatched_frames,
+        "release_failures": measurement.release_failures,
+        "agent_sockets_closed": measurement.agent_sockets_closed,
+        "calls": [call.as_json() for call in calls],
+    }
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def parse_options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Screen-pop latency against a bare relay, on PostgreSQL and Redis."
+    )
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_screen_pop"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and its data")
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--history-contacts", type=int, default=1_000_000, help="past calls")
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--service-agents", type=int, default=20, help="of --agents")
+    parser.add_argument("--calls", type=int, default=1000, help="counted calls of each kind")
+    parser.add_argument("--rate", type=float, default=20.0, help="calls per second")
+    parser.add_argument("--warmup", type=int, default=50, help="uncounted calls of each kind")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating relay/pop rounds")
+    parser.add_argument("--servers", type=int, default=1, help="product Daphne processes")
+    parser.add_argument("--unknown-share", type=float, default=0.05)
+    parser.add_argument("--atm-share", type=float, default=0.1)
+    parser.add_argument("--talk-seconds", type=float, default=1.0)
+    parser.add_argument("--pop-timeout", type=float, default=10.0, help="seconds; then lost")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write the figures and every call here")
+    options = parser.parse_args()
+    if options.rate <= 0 or options.calls < 1 or options.rounds < 1 or options.servers < 1:
+        parser.error("--rate, --calls, --rounds and --servers must be positive")
+    if not 0 <= options.service_agents < options.agents:
+        parser.error("--service-agents must be below --agents")
+    return options
+
+
+def prepare(options: argparse.Namespace, env: dict[str, str]) -> tuple[list[dict], str]:
+    """The database, its customers, the signed-in agents and an API key."""
+    if not options.reuse:
+        say(f"Making {options.database_url} again ...")
+        recreate_database(options.database_url)
+    # Also on a kept database: other work may have added migrations since it was made.
+    manage("migrate", "--verbosity", "0", env=env)
+    agents = prepare_agents(options, env)
+    if not options.reuse:
+        set_up_data(options, env, [agent["agent_id"] for agent in agents])
+    found = loaded_customers(options.database_url)
+    if found != options.customers:
+        sys.exit(f"the database holds {found:,} customers, not {options.customers:,}")
+    check_generated_keys(options.database_url, options.customers)
+    key = manage(
+        "create_api_client", f"bench-pbx-{uuid.uuid4().hex[:8]}", "--scopes", "cti", env=env
+    )
+    say(f"{len(agents)} agents signed in and available; customers checked against normalisation.")
+    return agents, key.strip().splitlines()[-1]
+
+
+def stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    # Ctrl-C and kill both end in the same cleanup; a shell that starts a job in the background
+    # hands it SIGINT ignored, so the default handler is put back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop_on_terminate)
+    options = parse_options()
+    env = server_environment(options)
+    empty_channel_layer(options.redis_url)
+    agents, api_key = prepare(options, env)
+    servers: list[Server] = []
+    try:
+        product = [
+            start_daphne(f"product{n}", "console.asgi:application", env)
+            for n in range(options.servers)
+        ]
+        relay = start_daphne("relay", "bench.relay_asgi:application", env)
+        servers = [*product, relay]
+        for server in product:
+            wait_until_serving(server, "/healthz")
+        wait_until_serving(relay, "/")
+        say(f"Daphne: product on {[s.port for s in product]}, relay on {relay.port}.")
+        measurement = asyncio.run(
+            measure(options, agents=agents, api_key=api_key, product=product, relay=relay)
+        )
+        results = report(options, measurement, machine_description(options))
+        if options.json:
+            options.json.write_text(json.dumps(results, indent=1, default=str))
+            say(f"Figures and every call written to {options.json}.")
+    except KeyboardInterrupt:
+        say("Interrupted.")
+    finally:
+        for server in servers:
+            server.stop()
+        for server in servers:
+            report_server_errors(server)
+            server.log_path.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

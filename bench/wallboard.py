@@ -1,0 +1,618 @@
+"""Wallboard and report speed on PostgreSQL.
+
+    .venv/bin/python bench/wallboard.py [--today 10000,200000] [--history-days 365]
+        [--calls-per-day 3000] [--agents 100] [--customers 150000] [--events 100]
+        [--database-url postgres://postgres@127.0.0.1:5432/bench_wallboard]
+        [--redis-url redis://127.0.0.1:6379/3] [--json results.json]
+
+Setup: makes the database again (its name must start with "bench"), migrates it, then loads
+--agents agents (60% contact center), --customers customers and a year of finished calls before
+today (--calls-per-day a day, 5% transferred to the other desk, 6% abandoned), rolling up each
+day with the real rollup (console.rollups.roll_up_day) as beat would.
+
+1. The wallboard as the day grows. Today's contacts are loaded in steps up to each --today size,
+   with the live figures the wallboard keeps for them (what console.live_stats would have
+   written as they happened); at each size it measures:
+   - reading the wallboard (`wallboard_snapshot`, what each one-second `stats` message costs) and
+     the queries it runs;
+   - handling telephony events end to end in process (`handle_call_event`: store, replay, route,
+     agent pushes and the live-figures hook, then the totals moved on commit), over --events
+     whole calls (offered, answered, ended, wrapped up);
+   - for contrast, today's figures computed by scanning today's contacts (what the wallboard
+     does not do), and the periodic rollup of today.
+2. Reports over the year: `contact_report` for every grouping, the comparison of two halves of
+   the year, and the report page and its CSV through Django's test client (signed in as a
+   supervisor, template rendering included).
+
+Prints a summary; --json writes the figures. --reports-only measures the reports again on the
+database an earlier run left (on the same day: the history ends yesterday). Run with nothing
+else heavy on the machine if you can: the figures are medians of repeated runs, but a busy
+machine still shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def recreate_database(database_url: str) -> None:
+    params = conninfo_to_dict(database_url)
+    name = params.get("dbname") or ""
+    if not name.startswith("bench"):
+        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts 'bench'")
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def start_django(options: argparse.Namespace) -> None:
+    os.environ.update(
+        {
+            "DATABASE_URL": options.database_url,
+            "REDIS_URL": options.redis_url,
+            "DEBUG": "true",
+            "ENV_FILE": os.devnull,
+            "DJANGO_SETTINGS_MODULE": "console.settings",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # DEBUG keeps every query's SQL in memory: a year of bulk inserts would fill it.
+    settings.DEBUG = False
+
+
+def timed(function, *, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
+
+
+def summary(times: list[float]) -> dict:
+    ordered = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
+        "n": len(ordered),
+    }
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+class Floor:
+    """Agents, customers and queues, and a generator of finished calls like a real day's."""
+
+    def __init__(self, *, agents: int, customers: int, rng: random.Random):
+        from django.contrib.auth import get_user_model
+
+        from console.models import Agent
+        from console.roles import assign_role
+        from contacts.models import Desk, Queue
+        from customers.models import Customer
+
+        self.rng = rng
+        users = get_user_model()
+        contact_center = int(agents * 0.6)
+        users.objects.bulk_create(
+            [users(username=f"agent{n:03d}") for n in range(1, agents + 1)], batch_size=1000
+        )
+        people = list(users.objects.filter(username__startswith="agent").order_by("username"))
+        Agent.objects.bulk_create(
+            [
+                Agent(
+                    user=user,
+                    desk=Desk.CONTACT_CENTER if n < contact_center else Desk.SERVICE_CENTER,
+                    state="available",
+                )
+                for n, user in enumerate(people)
+            ]
+        )
+        for user in people:
+            assign_role(user=user, role="agent")
+        self.supervisor = users.objects.create_user(username="super001", password="bench-pass-1")
+        assign_role(user=self.supervisor, role="supervisor")
+        Customer.objects.bulk_create(
+            [Customer(customer_number=f"B{n:08d}", name=f"顧客 {n}") for n in range(customers)],
+            batch_size=5000,
+        )
+        self.customer_ids = list(Customer.objects.values_list("pk", flat=True))
+        self.queues = list(Queue.objects.all())
+        self.queues_of = {desk: [q for q in self.queues if q.desk == desk] for desk in Desk.values}
+        self.agents_of = {
+            desk: [user.pk for n, user in enumerate(people) if (n < contact_center) == cc]
+            for desk, cc in ((Desk.CONTACT_CENTER, True), (Desk.SERVICE_CENTER, False))
+        }
+        self.other_desk = {
+            Desk.CONTACT_CENTER: Desk.SERVICE_CENTER,
+            Desk.SERVICE_CENTER: Desk.CONTACT_CENTER,
+        }
+        self.serial = 0
+
+    def calls(self, *, start: datetime, end: datetime, count: int) -> list:
+        """`count` finished calls offered between start and end (each one or two legs)."""
+        from contacts.models import Channel, Contact, ContactState
+
+        rng, legs = self.rng, []
+        span = max((end - start).total_seconds(), 1)
+        for _ in range(count):
+            self.serial += 1
+            queue = rng.choice(self.queues)
+            customer = rng.choice(self.customer_ids) if rng.random() < 0.75 else None
+            offered = start + timedelta(seconds=rng.uniform(0, span))
+            first = Contact(
+                id=uuid.uuid4(),
+                channel=Channel.PHONE,
+                source="bench",
+                call_id=f"b{self.serial}",
+                leg=0,
+                queue=queue,
+                desk=queue.desk,
+                caller_number="0312345678",
+                customer_id=customer,
+                identified_at_offer=bool(customer) and rng.random() < 0.9,
+                offered_at=offered,
+            )
+            legs.append(first)
+            if rng.random() < 0.06:
+                first.state = ContactState.ABANDONED
+                first.ended_at = offered + timedelta(seconds=rng.uniform(5, 90))
+                continue
+            self._talk(first, queue.desk)
+            if rng.random() < 0.05:
+                desk = self.other_desk[queue.desk]
+                target = rng.choice(self.queues_of[desk])
+                second = Contact(
+                    id=uuid.uuid4(),
+                    channel=Channel.PHONE,
+                    source="bench",
+                    call_id=first.call_id,
+                    leg=1,
+                    parent_id=first.id,
+                    queue=target,
+                    desk=desk,
+                    caller_number=first.caller_number,
+                    customer_id=customer,
+                    identified_at_offer=bool(customer),
+                    offered_at=first.ended_at,
+                )
+                first.state = ContactState.TRANSFERRED
+                self._talk(second, desk)
+                legs.append(second)
+        return legs
+
+    def _talk(self, contact, desk: str) -> None:
+        from contacts.models import ContactState
+
+        rng = self.rng
+        contact.agent_id = rng.choice(self.agents_of[desk])
+        contact.answered_at = contact.offered_at + timedelta(seconds=rng.expovariate(1 / 15))
+        contact.hold_seconds = rng.uniform(10, 120) if rng.random() < 0.3 else 0.0
+        talk = rng.uniform(60, 600)
+        contact.ended_at = contact.answered_at + timedelta(seconds=talk + contact.hold_seconds)
+        contact.wrapped_up_at = contact.ended_at + timedelta(seconds=rng.uniform(10, 90))
+        contact.state = ContactState.WRAPPED_UP
+
+
+def save_contacts(legs: list) -> None:
+    from contacts.models import Contact
+
+    # Parents first: a transfer's second leg points at its first.
+    Contact.objects.bulk_create([leg for leg in legs if leg.parent_id is None], batch_size=5000)
+    Contact.objects.bulk_create([leg for leg in legs if leg.parent_id], batch_size=5000)
+
+
+def save_live_figures(legs: list) -> None:
+    """What console.live_stats keeps for these contacts had they come through the telephony
+    API one event at a time: each contact's share, and the queues' hourly totals."""
+    from collections import defaultdict
+
+    from django.db.models import F
+
+    from console.live_stats import COUNTED
+    from console.models import LiveContactFigures, LiveQueueFigures
+    from contacts.handle_time import contact_figures, local_day_and_hour
+
+    totals = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
+    rows = []
+    for leg in legs:
+        figures = contact_figures(
+            state=leg.state,
+            offered_at=leg.offered_at,
+            answered_at=leg.answered_at,
+            ended_at=leg.ended_at,
+            wrapped_up_at=leg.wrapped_up_at,
+            hold_seconds=leg.hold_seconds,
+            service_level_seconds=leg.queue.service_level_seconds,
+        )
+        day, hour = local_day_and_hour(leg.offered_at)
+        values = {
+            "offered": figures.offered,
+            "answered": figures.answered,
+            "answered_within_service_level": figures.answered_within_service_level,
+            "abandoned": figures.abandoned,
+            "handled": figures.handled,
+            "handle_seconds": round(figures.handle_seconds, 3),
+        }
+        rows.append(
+            LiveContactFigures(contact_id=leg.id, day=day, hour=hour, queue=leg.queue, **values)
+        )
+        for name, value in values.items():
+            totals[(day, hour, leg.queue.pk)][name] += value
+    LiveContactFigures.objects.bulk_create(rows, batch_size=5000)
+    for (day, hour, queue_id), values in totals.items():
+        moved = LiveQueueFigures.objects.filter(day=day, hour=hour, queue_id=queue_id).update(
+            **{name: F(name) + value for name, value in values.items()}
+        )
+        if not moved:
+            LiveQueueFigures.objects.create(day=day, hour=hour, queue_id=queue_id, **values)
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+def scan_of_today(today) -> dict:
+    """Today's queue figures the slow way: what the wallboard avoids."""
+    from django.db.models import Count, Q
+
+    from contacts.handle_time import day_bounds
+    from contacts.models import Contact, ContactState
+
+    start, end = day_bounds(today)
+    return dict(
+        Contact.objects.filter(offered_at__gte=start, offered_at__lt=end, channel="phone")
+        .values("queue_id")
+        .annotate(
+            answered=Count("pk", filter=Q(answered_at__isnull=False)),
+            abandoned=Count("pk", filter=Q(state=ContactState.ABANDONED)),
+        )
+        .values_list("queue_id", "answered")
+    )
+
+
+def drive_calls(*, count: int, agents: list[int], round_number: int) -> list[float]:
+    """Whole calls through handle_call_event, one event at a time; each event's time in ms."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from console.call_handling import handle_call_event
+
+    names = dict(get_user_model().objects.filter(pk__in=agents).values_list("pk", "username"))
+    times = []
+    for n in range(count):
+        call_id = f"live-{round_number}-{n}"
+        agent = names[agents[n % len(agents)]]
+        moment = timezone.now() - timedelta(minutes=5)
+        steps = [
+            ("offered", 0, {"queue": "loans", "agent": agent, "from": "0312345678"}),
+            ("answered", 8, {}),
+            ("ended", 200, {}),
+            ("wrapup_done", 230, {}),
+        ]
+        for kind, seconds, extra in steps:
+            data = {
+                "event_id": f"{call_id}-{kind}",
+                "call_id": call_id,
+                "type": kind,
+                "at": moment + timedelta(seconds=seconds),
+                **extra,
+            }
+            started = time.perf_counter()
+            handle_call_event(source="bench-live", data=data)
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def hook_cost(today, *, count: int) -> list[float]:
+    """The live-figures hook alone, on contacts of today whose figures change: one transaction
+    each (the leg's own row) and its commit (the queue totals moved), as after a real event."""
+    from django.db import transaction
+
+    from console.live_stats import note_call_change
+    from contacts.handle_time import day_bounds
+    from contacts.models import Contact
+
+    start, end = day_bounds(today)
+    sample = list(
+        Contact.objects.select_related("queue")
+        .filter(offered_at__gte=start, offered_at__lt=end, wrapped_up_at__isnull=False)
+        .order_by("?")[:count]
+    )
+    times = []
+    for contact in sample:
+        contact.wrapped_up_at += timedelta(seconds=1)  # a later wrap-up: more after-call work
+        started = time.perf_counter()
+        with transaction.atomic():
+            note_call_change([contact])
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def measure_wallboard(floor: Floor, sizes: list[int], events: int) -> list[dict]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from console.live_stats import wallboard_snapshot
+    from console.models import Agent
+    from console.rollups import roll_up_day
+    from contacts.handle_time import TOKYO, day_bounds, tokyo_today
+
+    now = timezone.now()
+    today = tokyo_today(now)
+    start, _ = day_bounds(today)
+    # Leave the last minutes of today for the calls driven live.
+    end = max(now - timedelta(minutes=10), start + timedelta(minutes=1))
+    loaded, results = 0, []
+    for size in sizes:
+        say(f"  today: loading contacts up to {size:,}")
+        while loaded < size:
+            batch = floor.calls(start=start, end=end, count=min(20_000, size - loaded))
+            save_contacts(batch)
+            save_live_figures(batch)
+            loaded += sum(1 for leg in batch if leg.parent_id is None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        legs_today = _legs_today(today)
+        Agent.objects.update(state="available")
+        snapshot_times, board = timed(wallboard_snapshot, repeat=40)
+        with CaptureQueriesContext(connection) as queries:
+            wallboard_snapshot()
+        cc_agents = floor.agents_of["contact_center"]
+        event_times = drive_calls(count=events, agents=cc_agents, round_number=size)
+        hook_times = hook_cost(today, count=200)
+        scan_times, _ = timed(lambda: scan_of_today(today), repeat=5)
+        rollup_times, _ = timed(lambda: roll_up_day(day=today), repeat=3)
+        answered = sum(entry["answered_today"] for entry in board["queues"])
+        results.append(
+            {
+                "calls_today": loaded,
+                "contacts_today": legs_today,
+                "snapshot": summary(snapshot_times),
+                "snapshot_queries": len(queries),
+                "event": summary(event_times),
+                "hook": summary(hook_times),
+                "scan_of_today": summary(scan_times),
+                "rollup_of_today": summary(rollup_times),
+                "answered_today_on_the_board": answered,
+                "measured_at": datetime.now(TOKYO).isoformat(timespec="seconds"),
+            }
+        )
+        say(f"    {json.dumps(results[-1])}")
+    return results
+
+
+def _legs_today(today) -> int:
+    from contacts.handle_time import day_bounds
+    from contacts.models import Contact
+
+    start, end = day_bounds(today)
+    return Contact.objects.filter(offered_at__gte=start, offered_at__lt=end).count()
+
+
+def load_history(floor: Floor, *, days: int, per_day: int) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from console.rollups import roll_up_day
+    from contacts.handle_time import day_bounds, tokyo_today
+
+    today = tokyo_today(timezone.now())
+    first = today - timedelta(days=days)
+    loaded = 0
+    say(f"  history: {days} days × {per_day:,} calls from {first}")
+    for n in range(days):
+        day = first + timedelta(days=n)
+        start, _ = day_bounds(day)
+        legs = floor.calls(
+            start=start + timedelta(hours=8), end=start + timedelta(hours=21), count=per_day
+        )
+        save_contacts(legs)
+        loaded += len(legs)
+        if n % 30 == 29:
+            say(f"    {n + 1} days, {loaded:,} contacts")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say("  history: rolling up each day")
+    rollup_times = []
+    for n in range(days):
+        times, _ = timed(lambda day=first + timedelta(days=n): roll_up_day(day=day), repeat=1)
+        rollup_times.extend(times)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "days": days,
+        "first_day": first.isoformat(),
+        "contacts": loaded,
+        "rollup_per_day": summary(rollup_times),
+        "rollup_total_s": round(sum(rollup_times) / 1000, 1),
+    }
+
+
+def measure_reports(floor: Floor, *, days: int) -> dict:
+    from django.test import Client
+    from django.utils import timezone
+
+    from console.models import DailyContactRollup, HourlyContactRollup
+    from console.reports import Side, compare, contact_report
+    from contacts.handle_time import tokyo_today
+
+    today = tokyo_today(timezone.now())
+    start, end = today - timedelta(days=days), today - timedelta(days=1)
+    results = {
+        "range": f"{start} – {end}",
+        "daily_rollup_rows": DailyContactRollup.objects.count(),
+        "hourly_rollup_rows": HourlyContactRollup.objects.count(),
+        "reports": [],
+    }
+    for group, period in [
+        ("desk", "day"),
+        ("queue", "day"),
+        ("agent", "day"),
+        ("agent", "range"),
+        ("all", "day"),
+        ("desk", "range"),
+    ]:
+        times, report = timed(
+            lambda group=group, period=period: contact_report(
+                start=start, end=end, group=group, period=period
+            ),
+            repeat=5,
+        )
+        results["reports"].append(
+            {"group": group, "period": period, "rows": len(report.rows), **summary(times)}
+        )
+    middle = start + (end - start) / 2
+    times, _ = timed(
+        lambda: compare(before=Side(start=start, end=middle), after=Side(start=middle, end=end)),
+        repeat=5,
+    )
+    results["comparison"] = summary(times)
+
+    web = Client(HTTP_HOST="127.0.0.1")
+    web.force_login(floor.supervisor)
+    pages = {
+        "page by desk × day": f"/reports/?start={start}&end={end}&group=desk&period=day",
+        "page by queue × day": f"/reports/?start={start}&end={end}&group=queue&period=day",
+        "page by agent × range": f"/reports/?start={start}&end={end}&group=agent&period=range",
+        "CSV by agent × day": (
+            f"/reports/contacts.csv?start={start}&end={end}&group=agent&period=day"
+        ),
+        "comparison page": (
+            f"/reports/compare/?before_start={start}&before_end={middle}"
+            f"&after_start={middle}&after_end={end}"
+        ),
+    }
+    results["http"] = []
+    for name, path in pages.items():
+        times, response = timed(lambda path=path: web.get(path), repeat=5)
+        assert response.status_code == 200, (path, response.status_code)
+        results["http"].append({"what": name, "bytes": len(response.content), **summary(times)})
+    return results
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as db:
+        server = db.execute("SHOW server_version").fetchone()[0]
+    return {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "django": version("Django"),
+        "postgresql": server,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--today", default="10000,200000", help="calls today, in steps")
+    parser.add_argument("--history-days", type=int, default=365)
+    parser.add_argument("--calls-per-day", type=int, default=3000)
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--customers", type=int, default=150_000)
+    parser.add_argument("--events", type=int, default=100, help="whole calls driven live")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_wallboard"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--reports-only",
+        action="store_true",
+        help="measure the reports again on the database an earlier run left",
+    )
+    options = parser.parse_args()
+    sizes = sorted(int(size) for size in options.today.split(","))
+
+    if options.reports_only:
+        start_django(options)
+        from django.contrib.auth import get_user_model
+
+        floor = argparse.Namespace(supervisor=get_user_model().objects.get(username="super001"))
+        reports = measure_reports(floor, days=options.history_days)
+        results = {"machine": machine(), "reports": reports}
+        say(json.dumps(results, indent=2, ensure_ascii=False))
+        if options.json:
+            options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+
+    say(f"database {options.database_url}: made again and migrated")
+    recreate_database(options.database_url)
+    start_django(options)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    floor = Floor(
+        agents=options.agents, customers=options.customers, rng=random.Random(options.seed)
+    )
+    results = {"machine": machine(), "options": {k: str(v) for k, v in vars(options).items()}}
+    started = time.perf_counter()
+    results["history"] = load_history(
+        floor, days=options.history_days, per_day=options.calls_per_day
+    )
+    say(f"  history: {json.dumps(results['history'])}")
+    results["reports"] = measure_reports(floor, days=options.history_days)
+    say(f"  reports: {json.dumps(results['reports'])}")
+    results["wallboard"] = measure_wallboard(floor, sizes, options.events)
+    results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["minutes"] = round((time.perf_counter() - started) / 60, 1)
+
+    say("\nWallboard as the day grows (ms):")
+    say("calls today | contacts | snapshot p50/p95 (queries) | event p50/p95 | hook p50/p95")
+    for row in results["wallboard"]:
+        say(
+            f"{row['calls_today']:>11,} | {row['contacts_today']:>8,} | "
+            f"{row['snapshot']['p50_ms']:>7} / {row['snapshot']['p95_ms']:<7} "
+            f"({row['snapshot_queries']}) | {row['event']['p50_ms']} / {row['event']['p95_ms']} | "
+            f"{row['hook']['p50_ms']} / {row['hook']['p95_ms']}"
+        )
+        say(
+            f"{'':>11}   scan of today p50 {row['scan_of_today']['p50_ms']}, "
+            f"rollup of today p50 {row['rollup_of_today']['p50_ms']}"
+        )
+    say(f"\nReports over {results['reports']['range']} (ms):")
+    for row in results["reports"]["reports"]:
+        what = f"{row['group']} × {row['period']}"
+        say(f"  contact_report {what}: {row['p50_ms']} ({row['rows']} rows)")
+    say(f"  comparison: {results['reports']['comparison']['p50_ms']}")
+    for row in results["reports"]["http"]:
+        say(f"  {row['what']}: p50 {row['p50_ms']} p95 {row['p95_ms']} ({row['bytes']:,} bytes)")
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        say(f"wrote {options.json}")
+
+
+if __name__ == "__main__":
+    main()

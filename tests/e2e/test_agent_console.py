@@ -1,0 +1,316 @@
+"""The agent console in headless Chromium against a real Daphne: a call answered, noted and
+transferred with the keyboard alone, a console that rides out a server restart, and the page
+bugs these tests found (a seq left in the tab by the previous agent, timers carried over from
+the last call, a reload losing a transferred call's wrap-up)."""
+
+import json
+from datetime import UTC, datetime
+from urllib.request import Request, urlopen
+
+import pytest
+from playwright.sync_api import expect
+
+from console.models import Agent, AgentMessage, AgentState
+from contacts.models import Contact, ContactState
+from customers.resolution import ingest_source_records
+from tests.e2e.conftest import log_in, post_call_event, press_access_key, screenshot
+from tests.factories import api_key, make_agent
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CALLER = "090-1234-5678"
+NAME = "山田 太郎"
+FIRST_NOTE = "ATMでカードが戻らないとのこと"
+TRANSFER_NOTE = "新宿西口のATM、13時ごろ。サービスセンターで再発行をお願いします"
+
+
+@pytest.fixture
+def known_caller(transactional_db):
+    ingest_source_records(
+        system="loan_cc",
+        records=[
+            {
+                "external_id": "L-000123",
+                "customer_number": "C0012345",
+                "name": NAME,
+                "name_kana": "ヤマダ タロウ",
+                "phones": [CALLER],
+                "accounts": [{"kind": "loan", "number": "4980001234", "days_past_due": 12}],
+            }
+        ],
+    )
+
+
+@pytest.fixture
+def cti_key(transactional_db):
+    return api_key(scopes=["cti"], name="pbx")
+
+
+def open_console(logged_in_page, username: str):
+    page = logged_in_page(username, "/console/")
+    expect(page.locator("#connection")).to_have_attribute("data-connected", "true")
+    return page
+
+
+def go_available(page) -> None:
+    press_access_key(page, "1")
+    expect(page.locator("#agent-state")).to_have_attribute("data-state", "available")
+
+
+def test_agent_answers_notes_and_transfers_and_the_service_desk_sees_it(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001", desk="contact_center")
+    make_agent("agent101", desk="service_center")
+    taro = open_console(logged_in_page, "agent001")
+    go_available(taro)
+
+    # A known customer calls the loans queue: the console pops the name.
+    offered = post_call_event(
+        daphne_server.url,
+        cti_key,
+        event_id="e1",
+        call_id="call-1",
+        type="offered",
+        queue="loans",
+        **{"from": CALLER.replace("-", "")},
+    )
+    assert offered["agent"] == "agent001"
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+
+    # Answer, then a note, with the keyboard only.
+    press_access_key(taro, "a")
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "answered")
+    press_access_key(taro, "n")
+    expect(taro.locator("#note-text")).to_be_focused()
+    taro.keyboard.type(FIRST_NOTE)
+    taro.keyboard.press("Tab")
+    expect(taro.locator("#note-form [type=submit]")).to_be_focused()
+    taro.keyboard.press("Enter")
+    expect(taro.locator("#note-text")).to_have_attribute("placeholder", "✓")
+    expect(taro.locator("#note-text")).to_have_value("")
+
+    # The service desk's agent signs in in another browser context and goes available.
+    mika = open_console(logged_in_page, "agent101")
+    go_available(mika)
+
+    # Transfer to the ATM queue with a note, keyboard only.
+    press_access_key(taro, "t")
+    expect(taro.locator("#transfer-queue")).to_be_focused()
+    taro.keyboard.type("ATM")
+    expect(taro.locator("#transfer-queue")).to_have_value("atm")
+    taro.keyboard.press("Tab")
+    expect(taro.locator("#transfer-agent")).to_be_focused()
+    taro.keyboard.press("Tab")
+    expect(taro.locator("#transfer-note")).to_be_focused()
+    taro.keyboard.type(TRANSFER_NOTE)
+    taro.keyboard.press("Tab")
+    expect(taro.locator("#transfer-form [type=submit]")).to_be_focused()
+    taro.keyboard.press("Enter")
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "transferred")
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "wrap_up")
+
+    # The service desk sees who calls and both of the first agent's notes.
+    expect(mika.locator("#caller-name")).to_have_text(NAME)
+    expect(mika.locator("#screen-pop .note")).to_have_text([FIRST_NOTE, TRANSFER_NOTE])
+    expect(mika.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+    screenshot(mika, "transfer-service-desk")
+
+    # A reload in after-call work keeps the transferred call and its wrap-up form on screen.
+    taro.reload()
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "true")
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "transferred")
+    expect(taro.locator("#wrap-up-form")).to_be_visible()
+
+    # The first agent finishes the wrap-up with a code, and is available again.
+    press_access_key(taro, "w")
+    expect(taro.locator("#wrap-up-code")).to_be_focused()
+    taro.keyboard.press("ArrowDown")
+    expect(taro.locator("#wrap-up-code")).not_to_have_value("")
+    code = taro.locator("#wrap-up-code").input_value()
+    taro.keyboard.press("Tab")
+    expect(taro.locator("#wrap-up-disposition")).to_be_focused()
+    taro.keyboard.type("サービスセンターへ転送")
+    taro.keyboard.press("Enter")
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "available")
+    expect(taro.locator("#call")).to_be_hidden()
+    screenshot(taro, "transfer-contact-center")
+
+    first_leg = Contact.objects.get(pk=offered["contact_id"])
+    assert first_leg.state == ContactState.TRANSFERRED
+    assert first_leg.wrapped_up_at is not None
+    assert first_leg.wrap_up_code.code == code
+    assert first_leg.disposition == "サービスセンターへ転送"
+    assert [note.text for note in first_leg.notes.all()] == [FIRST_NOTE, TRANSFER_NOTE]
+    assert Agent.objects.get(user__username="agent001").state == AgentState.AVAILABLE
+    assert browser_errors.errors == []
+
+
+def test_console_reconnects_and_resumes_after_the_server_drops_the_socket(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001", desk="contact_center")
+    taro = open_console(logged_in_page, "agent001")
+    # What the page sends on the sockets it opens from now on (the first one is open already).
+    sent = []
+    taro.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    go_available(taro)
+    seen_before_the_drop = Agent.objects.get(user__username="agent001").last_seq
+    # Every caller name the page ever puts on screen, counted where it happens.
+    taro.evaluate(
+        """() => {
+          window.shownPops = 0;
+          new MutationObserver((changes) => {
+            for (const change of changes)
+              for (const node of change.addedNodes)
+                if (node.querySelector && node.querySelector("#caller-name")) window.shownPops++;
+          }).observe(document.getElementById("screen-pop"), {childList: true});
+        }"""
+    )
+    # The socket refused while the server is down is what this test is about.
+    browser_errors.allow(r"WebSocket connection to '.*/ws/agent/' failed")
+
+    # The server goes away: the page says it is offline.
+    daphne_server.stop()
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "false")
+
+    # A new server on the same port takes a call for the agent while the page is away. The
+    # browser's network is cut meanwhile, so the page cannot reconnect before the call is
+    # posted and must get the pop by resuming, not live.
+    taro.context.set_offline(True)
+    daphne_server.start()
+    offered = post_call_event(
+        daphne_server.url,
+        cti_key,
+        event_id="e1",
+        call_id="call-1",
+        type="offered",
+        queue="loans",
+        **{"from": CALLER.replace("-", "")},
+    )
+    assert offered["agent"] == "agent001"
+    pop = AgentMessage.objects.get(agent__user__username="agent001", body__type="screen_pop")
+    assert pop.seq > seen_before_the_drop
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "false")
+    assert taro.locator("#caller-name").count() == 0
+
+    # The network is back: the page reconnects by itself, resumes from its last seq, shows the
+    # pop once.
+    taro.context.set_offline(False)
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "true")
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+    resumes = [frame for frame in sent if '"resume"' in frame]
+    assert resumes == [f'{{"type":"resume","last_seq":{seen_before_the_drop}}}']
+    # A later message on the same socket: a repeated pop would have come before it.
+    press_access_key(taro, "a")
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "answered")
+    assert taro.evaluate("window.shownPops") == 1
+    assert taro.locator("#caller-name").count() == 1
+    screenshot(taro, "reconnected-console")
+    assert browser_errors.errors == []
+
+
+def test_the_next_agent_signed_in_in_the_same_tab_gets_their_own_screen_pop(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    make_agent("agent002")
+    page = open_console(logged_in_page, "agent001")
+    go_available(page)
+    press_access_key(page, "2")
+    expect(page.locator("#agent-state")).to_have_attribute("data-state", "break")
+
+    # The first agent signs out; the next one signs in in the same tab.
+    page.locator("form[action='/accounts/logout/'] button").click()
+    page.wait_for_url("**/accounts/login/")
+    log_in(page, daphne_server.url, "agent002", next_path="/console/")
+    expect(page.locator("#connection")).to_have_attribute("data-connected", "true")
+    go_available(page)
+    offered = post_call_event(
+        daphne_server.url,
+        cti_key,
+        event_id="e1",
+        call_id="call-1",
+        type="offered",
+        queue="loans",
+        **{"from": CALLER.replace("-", "")},
+    )
+
+    assert offered["agent"] == "agent002"
+    expect(page.locator("#caller-name")).to_have_text(NAME)
+    screenshot(page, "next-agent-same-tab")
+    assert browser_errors.errors == []
+
+
+def finish_wrap_up(page) -> None:
+    press_access_key(page, "w")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#agent-state")).to_have_attribute("data-state", "available")
+
+
+def test_a_new_call_starts_its_timers_at_zero(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    page = open_console(logged_in_page, "agent001")
+    go_available(page)
+    caller = {"from": CALLER.replace("-", ""), "queue": "loans", "type": "offered"}
+    post_call_event(daphne_server.url, cti_key, event_id="e1", call_id="call-1", **caller)
+    expect(page.locator("#caller-name")).to_have_text(NAME)
+    press_access_key(page, "a")
+    expect(page.locator("#timer-talk")).not_to_have_text("0:00")
+    press_access_key(page, "e")
+    expect(page.locator("#timer-acw")).not_to_have_text("0:00")
+    finish_wrap_up(page)
+
+    post_call_event(daphne_server.url, cti_key, event_id="e2", call_id="call-2", **caller)
+
+    expect(page.locator("#agent-console")).to_have_attribute("data-call-state", "offered")
+    expect(page.locator("#timer-talk")).to_have_text("0:00")
+    expect(page.locator("#timer-acw")).to_have_text("0:00")
+    screenshot(page, "second-call-timers")
+    assert browser_errors.errors == []
+
+
+def test_an_atm_incident_during_the_call_updates_the_callers_context(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent101", desk="service_center")
+    page = open_console(logged_in_page, "agent101")
+    go_available(page)
+    post_call_event(
+        daphne_server.url,
+        cti_key,
+        event_id="e1",
+        call_id="c1",
+        type="offered",
+        queue="atm",
+        **{"from": CALLER},
+    )
+    expect(page.locator("#caller-name")).to_have_text(NAME)
+    atm_key = api_key(scopes=["atm"], name="atm-monitor")
+
+    request = Request(
+        f"{daphne_server.url}/api/v1/atm/incidents",
+        data=json.dumps(
+            {
+                "incident_id": "INC-1",
+                "type": "card_retained",
+                "atm_id": "ATM-0042",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "customer": {"customer_number": "C0012345"},
+            }
+        ).encode(),
+        headers={"Authorization": f"Bearer {atm_key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+    expect(page.locator("li.alert").filter(has_text="ATM")).to_have_count(1)
+    screenshot(page, "atm-incident-during-call")
+    assert browser_errors.errors == []

@@ -1,0 +1,104 @@
+"""Customer pages in headless Chromium against a real Daphne: search however the query is
+written, and one customer's page with both desks' names and accounts that never show in full."""
+
+import pytest
+from playwright.sync_api import expect
+
+from customers.models import SourceRecord
+from customers.resolution import ingest_source_records
+from tests.e2e.conftest import screenshot
+from tests.factories import make_agent
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# One person known to both desks: the ATM desk writes half-width kana, full-width digits and
+# another kanji for the given name.
+TARO_LOAN = {
+    "external_id": "L-000123",
+    "customer_number": "C0012345",
+    "name": "山田 太郎",
+    "name_kana": "ヤマダ タロウ",
+    "birth_date": "1980-04-01",
+    "phones": ["090-1234-5678"],
+    "emails": ["taro@example.jp"],
+    "accounts": [{"kind": "loan", "number": "4980-0012-3456", "status": "active"}],
+}
+TARO_ATM = {
+    "external_id": "A-77",
+    "name": "山田　太朗",
+    "name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ",
+    "birth_date": "1980-04-01",
+    "phones": ["０９０－１２３４－５６７８"],
+    "accounts": [{"kind": "card", "number": "4111 1111 1111 1234"}],
+}
+# Someone else: a search that listed everybody would find two rows.
+HANAKO = {
+    "external_id": "L-000999",
+    "name": "佐藤 花子",
+    "name_kana": "サトウ ハナコ",
+    "birth_date": "1975-02-02",
+    "phones": ["080-9999-0000"],
+}
+FULL_NUMBERS = ["4980-0012-3456", "498000123456", "4111 1111 1111 1234", "4111111111111234"]
+
+
+@pytest.fixture
+def taro(transactional_db):
+    ingest_source_records(system="loan_cc", records=[TARO_LOAN, HANAKO])
+    ingest_source_records(system="atm_svc", records=[TARO_ATM])
+    customer = SourceRecord.objects.get(system="loan_cc", external_id="L-000123").customer
+    assert SourceRecord.objects.get(system="atm_svc", external_id="A-77").customer == customer
+    assert customer.name in ("山田 太郎", "山田　太朗")
+    return customer
+
+
+@pytest.fixture
+def agent_page(logged_in_page):
+    make_agent("agent001")
+    return logged_in_page("agent001", "/customers/")
+
+
+def search(page, query: str) -> None:
+    box = page.locator("#id_q")
+    box.fill(query)
+    box.press("Enter")
+    expect(page.locator("#results-heading")).to_contain_text(query)
+
+
+def test_search_in_any_width_finds_the_customer(agent_page, browser_errors, taro):
+    page = agent_page
+    expect(page.locator("#id_q")).to_be_focused()
+    for query in ["ﾔﾏﾀﾞ ﾀﾛｳ", "０９０１２３４５６７８", "やまだ"]:
+        search(page, query)
+        results = page.locator("table tbody tr")
+        expect(results).to_have_count(1)
+        expect(results.get_by_role("link")).to_have_text(taro.name)
+        expect(results.get_by_role("link")).to_have_attribute("href", f"/customers/{taro.pk}/")
+        expect(page.locator("#id_q")).to_have_value(query)
+    screenshot(page, "customer-search")
+    assert browser_errors.errors == []
+
+
+def test_customer_page_shows_identity_and_masked_accounts(agent_page, browser_errors, taro):
+    page = agent_page
+    search(page, "ﾔﾏﾀﾞ")
+    page.locator("table tbody tr").get_by_role("link", name=taro.name).click()
+    page.wait_for_url(f"**/customers/{taro.pk}/")
+
+    # The name survivorship chose heads the page; each desk's own spelling is in its record.
+    expect(page.locator("#identity-heading")).to_contain_text(taro.name)
+    records = page.locator("section[aria-labelledby=records-heading] tbody tr")
+    expect(records).to_have_count(2)
+    expect(records.filter(has_text="loan_cc")).to_contain_text("山田 太郎")
+    expect(records.filter(has_text="atm_svc")).to_contain_text("山田　太朗")
+    expect(records.filter(has_text="atm_svc")).to_contain_text("ﾔﾏﾀﾞ ﾀﾛｳ")
+    accounts = page.locator("section[aria-labelledby=accounts-heading] tbody")
+    expect(accounts).to_contain_text("****1234")
+    expect(accounts).to_contain_text("****3456")
+    # Not in the text, nor anywhere in the markup the browser got.
+    text, markup = page.locator("body").inner_text(), page.content()
+    for full in FULL_NUMBERS:
+        assert full not in text
+        assert full not in markup
+    screenshot(page, "customer-detail")
+    assert browser_errors.errors == []
