@@ -2,7 +2,8 @@
 a webhook subscriber.
 
     .venv/bin/python bench/atm_ingest.py [--incidents 5000] [--customers 20000] [--clients 4]
-        [--servers 1] [--rounds 2] [--on-call 20] [--receiver-delay 0] [--seed 1] [--reuse]
+        [--servers 1] [--rounds 2] [--warmup 100] [--on-call 20] [--receiver-delay 0]
+        [--round-timeout 600] [--drain-timeout 300] [--seed 1] [--reuse]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_atm]
         [--redis-url redis://127.0.0.1:6379/6]
 
@@ -26,8 +27,11 @@ a card's last four digits with the holder's name), some not resolvable (unknown 
 or a card with another name), device errors without a customer, and a few incident ids sent twice
 as an integrator retrying would. Each request is bounded in time (--round-timeout per round).
 
-Reports incidents per second, request latency, how the references resolved against what the
-database says they should, and the webhook deliveries that arrived. Nothing is written to docs;
+Reports incidents per second, request latency (also by how the customer is named), the CPU time
+of Daphne, the worker and PostgreSQL per incident (read from /proc), how the references resolved
+against what the database says they should, the webhook deliveries that arrived (and those left
+pending with no task to send them), and the pushes to agents on a call. --receiver-delay makes
+the receiver a slow integrator. Nothing is written to docs;
 everything started is stopped at the end, also on Ctrl-C.
 """
 
@@ -500,8 +504,8 @@ class Round:
     latencies: list[float] = field(default_factory=list)
     latencies_by_way: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter = field(default_factory=Counter)
-    # (way, outcome) → count, outcome one of: as expected, unresolved (expected a customer),
-    # resolved though it should not, another customer
+    # (way, resolvable or not, outcome) → count; the outcome against what the database says:
+    # as expected, unresolved though it should resolve, resolved though it should not, another
     resolution: Counter = field(default_factory=Counter)
     created: int = 0
     created_for: Counter = field(default_factory=Counter)  # customer id → cases created

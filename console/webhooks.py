@@ -99,7 +99,9 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     twice: a delivered or given-up delivery is left alone."""
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            # Lock the delivery only: a lock on the subscription, held through the POST, would
+            # make every request that queues a delivery for it wait at commit.
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("subscription")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
             .first()

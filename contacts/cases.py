@@ -116,7 +116,5 @@ def assign_case_customer(*, case: Case, customer) -> Case:
         raise CaseError("This case already has a customer.")
     case.customer = customer
     case.save(update_fields=["customer"])
-    Contact.objects.filter(
-        source=case.source, customer__isnull=True, disposition=case.subject[:200]
-    ).update(customer=customer)
+    case.contacts.filter(customer__isnull=True).update(customer=customer)
     return case

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from console.asgi import application
-from console.case_handling import unresolved_incidents
+from console.case_handling import give_case_a_customer, unresolved_incidents
 from console.context import customer_360
 from console.models import AgentState
 from contacts.models import Case, Channel, Contact, ContactState
@@ -189,3 +189,15 @@ async def test_an_agent_talking_to_the_customer_sees_the_incident_live():
     contact = await database_sync_to_async(Contact.objects.get)(channel="phone")
     assert message["contact_id"] == str(contact.pk) and contact.state == ContactState.OFFERED
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_giving_one_incident_a_customer_leaves_other_incidents_at_that_atm_alone(atm_api, taro):
+    unknown = {"card_last4": "9999", "name": "不明"}
+    first = atm_api.post(INCIDENTS, incident(incident_id="INC-1", customer=unknown), format="json")
+    atm_api.post(INCIDENTS, incident(incident_id="INC-2", customer=unknown), format="json")
+
+    give_case_a_customer(case_id=first.json()["id"], customer_id=taro.pk)
+
+    assert Contact.objects.filter(channel=Channel.ATM, customer=taro).count() == 1
+    assert Contact.objects.filter(channel=Channel.ATM, customer__isnull=True).count() == 1
