@@ -481,14 +481,15 @@ def measure_reports(floor: Floor, *, days: int) -> dict:
         ("all", "day"),
         ("desk", "range"),
     ]:
-        times, report = timed(
-            lambda group=group, period=period: contact_report(
-                start=start, end=end, group=group, period=period
+        # Every row read and made (what the CSV needs; a page reads 250 of them).
+        times, rows = timed(
+            lambda group=group, period=period: (
+                contact_report(start=start, end=end, group=group, period=period).rows
             ),
             repeat=5,
         )
         results["reports"].append(
-            {"group": group, "period": period, "rows": len(report.rows), **summary(times)}
+            {"group": group, "period": period, "rows": len(rows), **summary(times)}
         )
     middle = start + (end - start) / 2
     times, _ = timed(
@@ -503,6 +504,9 @@ def measure_reports(floor: Floor, *, days: int) -> dict:
         "page by desk × day": f"/reports/?start={start}&end={end}&group=desk&period=day",
         "page by queue × day": f"/reports/?start={start}&end={end}&group=queue&period=day",
         "page by agent × range": f"/reports/?start={start}&end={end}&group=agent&period=range",
+        "page by agent × day (1 of 148)": (
+            f"/reports/?start={start}&end={end}&group=agent&period=day"
+        ),
         "CSV by agent × day": (
             f"/reports/contacts.csv?start={start}&end={end}&group=agent&period=day"
         ),
