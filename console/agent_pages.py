@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from console import agent_actions
 from console.agent_actions import AgentActionError
 from console.call_handling import screen_pop
+from console.customer_pages import SearchForm
+from console.labels import script_labels
 from console.models import Agent
 from contacts.models import Contact, ContactState, Queue, WrapUpCode
 
@@ -31,14 +33,17 @@ def agent_only(view):
     )
 
 
-def _labels() -> dict:
+def _labels(queues) -> dict:
     """Words the page's script shows, in the person's language."""
     return {
+        **script_labels(),
+        "queues": {queue.name: str(queue) for queue in queues},
         "online": _("Connected"),
         "offline": _("Offline — reconnecting…"),
         "unknown_caller": _("Unknown caller"),
         "candidates": _("Who may be calling"),
         "pick": _("This is the caller"),
+        "search_hint": _("Not among them? Find the caller with the customer search (Alt+S)."),
         "alerts": _("Alerts"),
         "actions": _("Next best actions"),
         "accounts": _("Accounts"),
@@ -47,18 +52,9 @@ def _labels() -> dict:
         "match": _("Why these records are one customer"),
         "transfer_notes": _("Notes from the previous agent"),
         "open_customer": _("Open the customer page"),
-        "ringing": _("Ringing"),
-        "talk": _("Talk"),
-        "hold": _("Hold"),
-        "after_call_work": _("After-call work"),
         "none": _("None"),
-        "states": {
-            "available": _("Available"),
-            "on_call": _("On a call"),
-            "wrap_up": _("After-call work"),
-            "break": _("On break"),
-            "offline": _("Offline"),
-        },
+        # "{days}" is filled in by the script.
+        "days_past_due": _("{days} days past due"),
         "codes": {
             "payment_past_due": _("Payment past due"),
             "recent_card_retained": _("Card retained at an ATM in the last days"),
@@ -92,12 +88,13 @@ def agent_console(request):
         .filter(agent=request.user, offered_at__date=timezone.localdate())
         .order_by("-offered_at")[:50]
     )
+    queues = list(Queue.objects.all())
     page_state = {
         "agent_state": agent.state,
         "last_seq": agent.last_seq,
         "current": screen_pop(current) if current else None,
         "current_state": current.state if current else None,
-        "labels": _labels(),
+        "labels": _labels(queues),
     }
     return render(
         request,
@@ -105,9 +102,10 @@ def agent_console(request):
         {
             "agent": agent,
             "page_state": page_state,
-            "queues": Queue.objects.all(),
+            "queues": queues,
             "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
             "shift_contacts": shift_contacts,
+            "search_form": SearchForm(),
         },
     )
 

@@ -14,9 +14,14 @@ def record_customer_view(
 ) -> ViewAudit:
     contact = None
     if contact_id:
-        # Only a contact of this customer explains the opening; any other id is kept as text.
+        # A contact of this customer explains the opening, and so does the viewer's own call
+        # from a caller not yet known (the agent is finding out who calls); any other id is
+        # kept as text.
         contact = Contact.objects.filter(
-            Q(customer_id=customer_id) | Q(customer__merged_into_id=customer_id), pk=contact_id
+            Q(customer_id=customer_id)
+            | Q(customer__merged_into_id=customer_id)
+            | Q(customer__isnull=True, agent=viewer, agent__isnull=False),
+            pk=contact_id,
         ).first()
         if contact is None:
             reason = reason or f"contact {contact_id} (not this customer's)"
@@ -30,7 +35,9 @@ def record_customer_view(
 
 
 def view_audit_log(*, customer_id=None, viewer_name: str = ""):
-    entries = ViewAudit.objects.select_related("customer", "viewer", "client", "contact")
+    entries = ViewAudit.objects.select_related(
+        "customer", "viewer", "client", "contact", "contact__queue"
+    )
     if customer_id:
         entries = entries.filter(customer_id=customer_id)
     if viewer_name:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -52,6 +53,9 @@ def requires(permission: str):
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=100, required=False, strip=True)
+    # The call an agent searches for, from the console: kept in the result links so that
+    # opening a customer is audited with it.
+    contact = forms.UUIDField(required=False)
 
 
 class TimelineFilterForm(forms.Form):
@@ -97,12 +101,25 @@ def _report_form_errors(request, form: forms.Form) -> None:
 @requires("customers.view_customer")
 def customer_search(request):
     form = SearchForm(request.GET)
+    form.is_valid()  # a bad contact id only loses the contact, not the search
+    query = form.cleaned_data.get("q")
     page = None
     # An empty query would list every customer: agents look people up, they do not browse.
-    if form.is_valid() and form.cleaned_data["q"]:
-        results = search_customers(form.cleaned_data["q"])
-        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "customers/search.html", {"form": form, "page": page})
+    if query:
+        page = Paginator(search_customers(query), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    contact = form.cleaned_data.get("contact")
+    # As the person types, htmx asks for the results alone; restoring a page from the history
+    # it does not hold, it asks for the whole page.
+    results_only = request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "customers/_search_results.html" if results_only else "customers/search.html"
+    response = render(request, template, {"form": form, "page": page, "contact": contact})
+    # One address, two answers: a cache must not give the results alone for the whole page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

@@ -41,7 +41,9 @@
     for (const item of items) ul.append(render(item));
     return ul;
   }
-  const labelFor = (code) => labels.codes[code] || code;
+  // A code's words from one of the page's label lists (labels.call_states ...), or the code as sent.
+  const named = (kind, code) => (code ? labels[kind][code] || code : "");
+  const joined = (parts) => parts.filter(Boolean).join(" · ");
   const formatTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "—");
   const clock = (seconds) => {
     const s = Math.max(0, Math.floor(seconds));
@@ -55,7 +57,7 @@
   // --- agent state ---
   function showAgentState(state) {
     const badge = $("agent-state");
-    badge.textContent = labels.states[state] || state;
+    badge.textContent = named("agent_states", state);
     badge.dataset.state = state;
   }
 
@@ -65,19 +67,26 @@
     const heading = element("h3", `${customer.name || labels.unknown_caller}`, "caller-name");
     heading.id = "caller-name";
     box.append(heading);
-    box.append(element("p", [customer.name_kana, customer.customer_number, customer.birth_date].filter(Boolean).join(" · "), "muted"));
+    box.append(element("p", joined([customer.name_kana, customer.customer_number, customer.birth_date]), "muted"));
     const link = element("a", labels.open_customer);
     link.href = `/customers/${customer.id}/?contact=${encodeURIComponent(call ? call.contactId : "")}`;
     box.append(link);
-    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", labelFor(a.code), "alert"))]));
-    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", labelFor(a.code)))]));
-    box.append(section(labels.accounts, [list(customer.accounts, (a) =>
-      element("li", `${a.kind} ${a.masked_number} ${a.status || ""} ${a.days_past_due ? `(${a.days_past_due}d)` : ""}`))]));
-    box.append(section(labels.open_cases, [list(customer.open_cases, (c) => element("li", `${c.subject} — ${c.status}`))]));
-    box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) =>
-      element("li", `${formatTime(c.offered_at)} ${c.channel} ${c.queue || ""} ${c.wrap_up || ""}`))]));
-    box.append(section(labels.match, [list(customer.match, (m) =>
-      element("li", `${m.system}:${m.external_id} — ${m.rule || "—"}${m.score ? ` (${m.score.toFixed(2)})` : ""}`))]));
+    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", named("codes", a.code), "alert"))]));
+    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", named("codes", a.code)))]));
+    box.append(section(labels.accounts, [list(customer.accounts, (a) => element("li", joined([
+      named("account_kinds", a.kind), a.masked_number, named("account_statuses", a.status),
+      a.days_past_due ? labels.days_past_due.replace("{days}", a.days_past_due) : "",
+    ])))]));
+    box.append(section(labels.open_cases, [list(customer.open_cases, (c) => element("li", joined([
+      c.subject, named("case_kinds", c.kind), named("case_statuses", c.status),
+    ])))]));
+    box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) => element("li", joined([
+      formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
+    ])))]));
+    box.append(section(labels.match, [list(customer.match, (m) => element("li", joined([
+      `${m.system}:${m.external_id}`, named("match_rules", m.rule) || "—",
+      m.score ? m.score.toFixed(2) : "",
+    ])))]));
     return box;
   }
 
@@ -92,12 +101,13 @@
       li.append(pick);
       return li;
     })]));
+    box.append(element("p", labels.search_hint, "muted"));
     return box;
   }
 
   function renderTransfer(transfer) {
     return section(labels.transfer_notes, [list(transfer.from_contacts, (leg) => {
-      const li = element("li", `${leg.agent || "—"} (${leg.queue || ""}) ${leg.wrap_up || ""} ${leg.disposition || ""}`);
+      const li = element("li", joined([leg.agent || "—", named("queues", leg.queue), leg.wrap_up, leg.disposition]));
       li.append(list(leg.notes, (n) => element("li", n.text, "note")));
       return li;
     })]);
@@ -123,14 +133,15 @@
     // A new call starts its timers at zero, not at the last call's talk and after-call work.
     for (const timer of ["ringing", "talk", "hold", "acw"]) $(`timer-${timer}`).textContent = clock(0);
     $("call-from").textContent = pop.contact.from || labels.unknown_caller;
-    $("call-queue").textContent = pop.contact.queue || "";
+    $("call-queue").textContent = named("queues", pop.contact.queue);
+    $("search-contact").value = call.contactId;
     $("call").hidden = false;
     $("no-call").hidden = true;
     showCallState(call.state);
   }
 
   function showCallState(state) {
-    $("call-state").textContent = state;
+    $("call-state").textContent = named("call_states", state);
     root.dataset.callState = state;
   }
 
@@ -147,6 +158,7 @@
       call.endedAt = now;
     } else if (message.state === "wrapup_done") {
       call = null;
+      $("search-contact").value = "";
       $("call").hidden = true;
       $("no-call").hidden = false;
       return;

@@ -54,6 +54,28 @@ def test_opening_from_a_contact_is_audited_with_that_contact(client, customer):
     assert (entry.viewer, entry.customer_id, entry.contact) == (agent.user, customer.pk, contact)
 
 
+def test_opening_during_own_call_from_an_unknown_number_names_that_call(client, customer):
+    agent = make_agent("agent001")
+    unknown = contact_of(None, agent=agent.user)
+    client.force_login(agent.user)
+
+    client.get(f"/customers/{customer.pk}/", {"contact": str(unknown.pk)})
+
+    assert ViewAudit.objects.get().contact == unknown
+
+
+def test_another_agents_call_does_not_explain_an_opening(client, customer):
+    agent = make_agent("agent001")
+    someone_elses = contact_of(None, agent=make_agent("agent002").user)
+    client.force_login(agent.user)
+
+    client.get(f"/customers/{customer.pk}/", {"contact": str(someone_elses.pk)})
+
+    entry = ViewAudit.objects.get()
+    assert entry.contact is None
+    assert str(someone_elses.pk) in entry.reason
+
+
 def test_opening_with_a_reason_is_audited_with_the_reason(client, customer):
     agent = make_agent("agent001")
     client.force_login(agent.user)

@@ -131,6 +131,36 @@ def test_search_pages_by_fifty(client, agent):
     assert beyond.context["page"].number == 2
 
 
+def test_search_as_you_type_answers_with_the_results_alone(client, agent, taro):
+    client.force_login(agent)
+
+    typed = client.get(reverse("customer-search"), {"q": "ﾔﾏﾀﾞ"}, headers={"HX-Request": "true"})
+    restored = client.get(
+        reverse("customer-search"),
+        {"q": "ﾔﾏﾀﾞ"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+
+    assert typed.status_code == 200
+    assert detail_url(taro) in typed.content.decode()
+    assert "<html" not in typed.content.decode()
+    assert "HX-Request" in typed["Vary"]
+    # htmx restoring the page from the address alone needs the whole page.
+    assert "<html" in restored.content.decode()
+
+
+def test_search_from_a_call_keeps_the_call_in_the_result_links(client, agent, taro):
+    client.force_login(agent)
+    contact = "5d7a8f2e-7f0b-4d6e-9c39-2f1d0b7e4a11"
+
+    from_call = client.get(reverse("customer-search"), {"q": "やまだ", "contact": contact})
+    bad_contact = client.get(reverse("customer-search"), {"q": "やまだ", "contact": "x"})
+
+    assert f"{detail_url(taro)}?contact={contact}" in from_call.content.decode()
+    assert list(bad_contact.context["page"].object_list) == [taro]
+    assert "?contact=" not in bad_contact.content.decode()
+
+
 def test_customer_pages_need_sign_in(client, taro):
     response = client.get(detail_url(taro))
 
@@ -151,11 +181,29 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
     assert "山田 太郎" in page and "山田　太朗" in page  # what each desk calls him
     assert "ﾔﾏﾀﾞ ﾀﾛｳ" in page
     assert "loan_cc" in page and "atm_svc" in page
-    assert "name_birth_contact" in page  # how the ATM record was linked
+    assert "同じ氏名・生年月日・電話番号かメール" in page  # how the ATM record was linked
     assert "****3456" in page and "****1234" in page
     for full in ("4980-0012-3456", "498000123456", "4111 1111 1111 1234", "4111111111111234"):
         assert full not in page
     assert taro.field_sources["customer_number"] in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ja", ["同じ氏名・生年月日・電話番号かメール", "有効", "ローン", "カード"]),
+        ("en", ["Same name, birth date and phone or e-mail", "Active", "Loan", "Card"]),
+    ],
+)
+def test_detail_shows_codes_by_their_labels(client, agent, taro, language, words):
+    client.force_login(agent)
+
+    page = client.get(detail_url(taro), headers={"Accept-Language": language}).content.decode()
+
+    for word in words:
+        assert f"<td>{word}</td>" in page
+    for code in ("name_birth_contact", "<td>active</td>", "<td>loan</td>"):
+        assert code not in page
 
 
 def test_detail_shows_times_in_tokyo(client, agent, taro):
@@ -294,7 +342,7 @@ def test_review_lists_open_candidates_side_by_side(client, steward, review_candi
     page = response.content.decode()
     assert response.status_code == 200
     assert "atm_svc:A-900" in page
-    assert "name_birth_only" in page
+    assert "氏名と生年月日のみ一致" in page  # the rule that sent it, by its label
     assert "0.65" in page
     assert "ｻﾄｳ ｼｮｳﾀ" in page and "サトウ ショウタ" in page
     assert decide_url(review_candidate) in page

@@ -1,20 +1,24 @@
 """The agent console in headless Chromium against a real Daphne: a call answered, noted and
-transferred with the keyboard alone, a console that rides out a server restart, and the page
-bugs these tests found (a seq left in the tab by the previous agent, timers carried over from
-the last call, a reload losing a transferred call's wrap-up)."""
+transferred with the keyboard alone, a console that rides out a server restart, a caller's
+context in words rather than codes (Japanese and English), a customer found from the console as
+the agent types, every opening of a customer's page in the audit log, and the page bugs these
+tests found (a seq left in the tab by the previous agent, timers carried over from the last
+call, a reload losing a transferred call's wrap-up)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.request import Request, urlopen
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from console.models import Agent, AgentMessage, AgentState
-from contacts.models import Contact, ContactState
+from console.models import Agent, AgentMessage, AgentState, ViewAudit
+from contacts.models import Case, CaseKind, CaseStatus, Contact, ContactState, Desk
+from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
 from tests.e2e.conftest import log_in, post_call_event, press_access_key, screenshot
-from tests.factories import api_key, make_agent
+from tests.factories import UserFactory, api_key, make_agent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +39,14 @@ def known_caller(transactional_db):
                 "name": NAME,
                 "name_kana": "ヤマダ タロウ",
                 "phones": [CALLER],
-                "accounts": [{"kind": "loan", "number": "4980001234", "days_past_due": 12}],
+                "accounts": [
+                    {
+                        "kind": "loan",
+                        "number": "4980001234",
+                        "status": "delinquent",
+                        "days_past_due": 12,
+                    }
+                ],
             }
         ],
     )
@@ -313,4 +324,136 @@ def test_an_atm_incident_during_the_call_updates_the_callers_context(
 
     expect(page.locator("li.alert").filter(has_text="ATM")).to_have_count(1)
     screenshot(page, "atm-incident-during-call")
+    assert browser_errors.errors == []
+
+
+def offer_call(base_url: str, key: str, *, caller: str = CALLER, event_id: str = "e1") -> dict:
+    return post_call_event(
+        base_url,
+        key,
+        event_id=event_id,
+        call_id=f"call-{event_id}",
+        type="offered",
+        queue="loans",
+        **{"from": caller.replace("-", "")},
+    )
+
+
+def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    customer = SourceRecord.objects.get(external_id="L-000123").customer
+    Case.objects.create(
+        customer=customer,
+        kind=CaseKind.REPAYMENT_CONSULTATION,
+        status=CaseStatus.IN_PROGRESS,
+        owner_desk=Desk.CONTACT_CENTER,
+        subject="返済日の変更",
+        opened_at=timezone.now() - timedelta(days=2),
+    )
+    make_agent("agent001")
+    page = open_console(logged_in_page, "agent001")
+    go_available(page)
+    offer_call(daphne_server.url, cti_key)
+    expect(page.locator("#caller-name")).to_have_text(NAME)
+
+    pop = page.locator("#screen-pop")
+    expect(page.locator("#call-state")).to_have_text("着信中")
+    expect(page.locator("#call-queue")).to_have_text("ローン申込 / Loan applications")
+    expect(pop).to_contain_text("ローン · ****1234 · 延滞 · 延滞12日")
+    expect(pop).to_contain_text("返済日の変更 · 返済相談 · 対応中")
+    expect(pop).to_contain_text("電話 · ローン申込 / Loan applications")
+    expect(page.locator("#agent-state")).to_have_text("通話中")
+    screenshot(page, "screen-pop-japanese")
+    codes = ["delinquent", "loan ", "repayment_consultation", "in_progress", "phone", "offered"]
+    for code in codes:
+        assert code not in pop.inner_text()
+
+    # In English the same call, restored from the page after the language changes.
+    page.select_option("#language", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#caller-name")).to_have_text(NAME)
+    expect(page.locator("#call-state")).to_have_text("Ringing")
+    expect(pop).to_contain_text("Loan · ****1234 · Delinquent · 12 days past due")
+    expect(pop).to_contain_text("返済日の変更 · Repayment consultation · In progress")
+    expect(page.locator("#agent-state")).to_have_text("On a call")
+    for code in codes:
+        assert code not in pop.inner_text()
+    screenshot(page, "screen-pop-english")
+    assert browser_errors.errors == []
+
+
+def test_agent_finds_the_caller_from_the_console_by_keyboard_as_they_type(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    page = open_console(logged_in_page, "agent001")
+    go_available(page)
+    # A number the customer never gave: the console cannot tell who calls.
+    offered = offer_call(daphne_server.url, cti_key, caller="03-5555-0101")
+    assert offered["customer_id"] is None
+    expect(page.locator("#screen-pop .caller-name")).to_have_text("発信者不明")
+    expect(page.locator("#screen-pop")).to_contain_text("顧客検索（Alt+S）で発信者を探して")
+
+    # The caller gives their name; the agent types it in hiragana, and presses no Enter.
+    press_access_key(page, "s")
+    box = page.locator("#id_q")
+    expect(box).to_be_focused()
+    box.press_sequentially("やまだ", delay=30)
+    results = page.locator("#search-results tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.get_by_role("link")).to_have_text(NAME)
+    # Still the console: its address, its live socket.
+    assert page.url == f"{daphne_server.url}/console/"
+    expect(page.locator("#connection")).to_have_attribute("data-connected", "true")
+    screenshot(page, "console-search")
+
+    box.press("ArrowDown")
+    page.keyboard.press("Enter")
+    customer = SourceRecord.objects.get(external_id="L-000123").customer
+    page.wait_for_url(f"**/customers/{customer.pk}/?contact={offered['contact_id']}")
+    expect(page.locator("#identity-heading")).to_contain_text(NAME)
+
+    opening = ViewAudit.objects.get()
+    assert (opening.viewer.username, opening.customer_id) == ("agent001", customer.pk)
+    assert str(opening.contact_id) == offered["contact_id"]
+    assert browser_errors.errors == []
+
+
+def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    UserFactory(username="admin001", role="admin")
+    agent = open_console(logged_in_page, "agent001")
+    go_available(agent)
+    offered = offer_call(daphne_server.url, cti_key)
+    contact = Contact.objects.get(pk=offered["contact_id"])
+
+    # The agent opens the full customer page from the screen pop.
+    agent.get_by_role("link", name="顧客ページを開く").click()
+    customer = SourceRecord.objects.get(external_id="L-000123").customer
+    agent.wait_for_url(f"**/customers/{customer.pk}/?contact={contact.pk}")
+    opened_at = timezone.localtime(ViewAudit.objects.get().at)
+
+    # An admin reads the log: who, when (Tokyo time), the customer and the call.
+    admin = logged_in_page("admin001", "/audit/customer-views/")
+    rows = admin.locator("main tbody tr")
+    expect(rows).to_have_count(1)
+    cells = rows.first.locator("td")
+    expect(cells.nth(0)).to_have_text(opened_at.strftime("%Y-%m-%d %H:%M:%S"))
+    expect(cells.nth(1)).to_have_text("agent001")
+    expect(cells.nth(2)).to_have_text(NAME)
+    offered_at = timezone.localtime(contact.offered_at).strftime("%Y-%m-%d %H:%M")
+    expect(cells.nth(3)).to_have_text(f"電話 · ローン申込 / Loan applications · {offered_at}")
+    screenshot(admin, "audit-log")
+
+    # The admin's own look at the record is logged too, with its reason and no call.
+    cells.nth(2).get_by_role("link").click()
+    admin.wait_for_url(f"**/customers/{customer.pk}/?reason=audit+review")
+    admin.goto(f"{daphne_server.url}/audit/customer-views/?viewer=admin001")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td").nth(1)).to_have_text("admin001")
+    expect(rows.first.locator("td").nth(3)).to_have_text("—")
+    expect(rows.first.locator("td").nth(4)).to_have_text("audit review")
     assert browser_errors.errors == []

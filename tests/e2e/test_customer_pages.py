@@ -1,5 +1,8 @@
 """Customer pages in headless Chromium against a real Daphne: search however the query is
-written, and one customer's page with both desks' names and accounts that never show in full."""
+written, as the agent types, by keyboard; one customer's page with both desks' names and accounts
+that never show in full, each code by its label in Japanese and in English."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -76,6 +79,40 @@ def test_search_in_any_width_finds_the_customer(agent_page, browser_errors, taro
         expect(results.get_by_role("link")).to_have_attribute("href", f"/customers/{taro.pk}/")
         expect(page.locator("#id_q")).to_have_value(query)
     screenshot(page, "customer-search")
+    assert browser_errors.errors == []
+
+
+def test_results_appear_as_the_agent_types_without_enter(agent_page, browser_errors, taro):
+    page = agent_page
+    box = page.locator("#id_q")
+    # Set on this document: a form submitted the old way would load a new one without it.
+    page.evaluate("window.sameDocument = true")
+
+    # Half-width kana, typed key by key: the results come while the agent pauses.
+    box.press_sequentially("ﾔﾏﾀﾞ", delay=30)
+    expect(page.locator("#results-heading")).to_contain_text("ﾔﾏﾀﾞ")
+    results = page.locator("#search-results tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.get_by_role("link")).to_have_text(taro.name)
+    # The address follows the box, so a reload or a link shows the same results.
+    expect(page).to_have_url(re.compile(r"/customers/\?q=%EF%BE%94"))
+
+    # A full-width phone number replaces the kana: the results follow the box.
+    box.fill("")
+    box.press_sequentially("０９０１２３４５６７８", delay=30)
+    expect(page.locator("#results-heading")).to_contain_text("０９０１２３４５６７８")
+    expect(results).to_have_count(1)
+    assert page.evaluate("window.sameDocument") is True
+    screenshot(page, "customer-search-as-you-type")
+
+    # From the box to the result and into the customer page, by keyboard.
+    box.press("ArrowDown")
+    expect(results.get_by_role("link")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(box).to_be_focused()
+    box.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/customers/{taro.pk}/")
     assert browser_errors.errors == []
 
 

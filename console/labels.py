@@ -1,0 +1,59 @@
+"""Words people read for the codes the data carries: account statuses, match rules and the like.
+Codes with Django choices take their labels from there; the rest, which source systems and the
+matcher write as free text, are named here once, for the templates (console.templatetags.
+code_labels) and for the agent console's script (the page renders them as JSON)."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from console.models import AgentState
+from contacts.models import CaseKind, CaseStatus, Channel, ContactState, Desk
+from customers.models import AccountKind
+
+# As the loan and card systems send them; an unknown status is shown as sent.
+ACCOUNT_STATUSES = {
+    "active": pgettext_lazy("account status", "Active"),
+    "closed": pgettext_lazy("account status", "Closed"),
+    "delinquent": pgettext_lazy("account status", "Delinquent"),
+    "past_due": pgettext_lazy("account status", "Past due"),
+    "suspended": pgettext_lazy("account status", "Suspended"),
+    "retained": pgettext_lazy("account status", "Card retained"),
+    "expired": pgettext_lazy("account status", "Expired"),
+}
+
+# The rule names customers.match_rules stores with each link.
+MATCH_RULES = {
+    "customer_number": _("Same customer number"),
+    "customer_number_conflict": _("Same customer number, other details differ"),
+    "name_birth_contact": _("Same name, birth date and phone or e-mail"),
+    "name_birth_address": _("Same name, birth date and address"),
+    "surname_change": _("Same given name and birth date, family name changed"),
+    "kana_typo": _("Kana one letter apart, same birth date and contact or address"),
+    "name_birth_only": _("Same name and birth date only"),
+}
+
+GENDERS = {"M": _("Male"), "F": _("Female")}
+
+
+def label_of(labels: dict, code) -> str:
+    """The label for a code, or the code itself when none is known."""
+    return str(labels.get(code, code)) if code else ""
+
+
+def script_labels() -> dict:
+    """Every code label the agent console's script needs, in the person's language."""
+
+    def plain(labels) -> dict:
+        return {code: str(label) for code, label in dict(labels).items()}
+
+    return {
+        "agent_states": plain(AgentState.choices),
+        "call_states": plain(ContactState.choices),
+        "case_kinds": plain(CaseKind.choices),
+        "case_statuses": plain(CaseStatus.choices),
+        "account_kinds": plain(AccountKind.choices),
+        "account_statuses": plain(ACCOUNT_STATUSES),
+        "channels": plain(Channel.choices),
+        "desks": plain(Desk.choices),
+        "match_rules": plain(MATCH_RULES),
+    }
