@@ -92,7 +92,10 @@ def server_environment(options: argparse.Namespace) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": options.database_url,
         "REDIS_URL": options.redis_url,
-        "DEBUG": "true",
+        # As in production: DEBUG off (Django would keep every query in memory), plain HTTP.
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-screen-pop-not-a-secret-" + "x" * 40,
+        "SECURE_SSL_REDIRECT": "false",
         "ENV_FILE": "/dev/null",
         "DJANGO_SETTINGS_MODULE": "console.settings",
         "LOG_LEVEL": "WARNING",

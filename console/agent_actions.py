@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from console.call_handling import CallEventOutcome, handle_call_event
+from console.call_handling import CallEventOutcome, handle_call_event, refresh_callers_context
 from contacts.models import CallEventType, Contact, ContactState, Queue, WrapUpCode
 from contacts.notes import add_note
 from customers.queries import current_customer
@@ -115,5 +115,6 @@ def pick_customer(*, user, contact_id, customer_id) -> Contact:
     Contact.objects.filter(source=contact.source, call_id=contact.call_id).update(
         customer=customer, customer_picked_by=user, customer_picked_at=timezone.now()
     )
+    refresh_callers_context(customer_id=customer.pk)
     contact.refresh_from_db()
     return contact

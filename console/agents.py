@@ -25,7 +25,7 @@ def change_agent_state(*, agent: Agent, state: str, reason: str, at=None) -> Age
     return agent
 
 
-def pick_available_agent(*, queue: Queue | None, named: str = "") -> Agent | None:
+def pick_available_agent(*, queue_name: str, named: str = "") -> Agent | None:
     """The named agent if free, else the longest-idle available agent of the queue's desk."""
     available = (
         Agent.objects.select_for_update(skip_locked=True)
@@ -36,6 +36,7 @@ def pick_available_agent(*, queue: Queue | None, named: str = "") -> Agent | Non
         agent = available.filter(user__username=named).first()
         if agent is not None:
             return agent
-    if queue is None:
+    if not queue_name:
         return None
-    return available.filter(desk=queue.desk).order_by("state_since", "pk").first()
+    serving = Queue.objects.filter(name=queue_name).values("desk")
+    return available.filter(desk__in=serving).order_by("state_since", "pk").first()

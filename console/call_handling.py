@@ -15,7 +15,7 @@ from console.models import CHOSEN_STATES, Agent, AgentState, WebhookEvent
 from console.realtime import send_to_agent
 from console.webhooks import emit_event
 from contacts.call_events import replay_call, store_call_event
-from contacts.models import CallEvent, CallEventType, Contact, ContactState, Queue
+from contacts.models import CallEvent, CallEventType, Contact, ContactState
 from customers.queries import caller_candidates, identified_caller
 
 # Which agent state a contact's state puts its agent in.
@@ -82,39 +82,44 @@ def handle_call_event(*, source: str, data: dict) -> CallEventOutcome:
         return _outcome(_current_contact(source=source, call_id=data["call_id"]), duplicate=True)
     event = stored.event
     customer_id = None
+    routed = None
     if event.type == CallEventType.OFFERED:
         customer_id = identified_caller(data.get("from", ""))
-        _route(event, queue_name=data.get("queue", ""), named=data.get("agent", ""))
+        routed = _route(event, queue_name=data.get("queue", ""), named=data.get("agent", ""))
     elif event.type == CallEventType.TRANSFERRED and not data.get("target_agent"):
         current = _current_contact(source=source, call_id=event.call_id)
         queue_name = data.get("target_queue") or (
             current.queue.name if current and current.queue else ""
         )
-        _route(event, queue_name=queue_name, named="")
+        routed = _route(event, queue_name=queue_name, named="")
     call = replay_call(source=source, call_id=event.call_id, customer_id=customer_id)
     for contact in call.changed:
-        _follow(contact)
+        _follow(contact, routed=routed)
     note_call_change(call.contacts)
     return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
 
 
-def _route(event: CallEvent, *, queue_name: str, named: str) -> None:
-    queue = Queue.objects.filter(name=queue_name).first()
-    agent = pick_available_agent(queue=queue, named=named)
+def _route(event: CallEvent, *, queue_name: str, named: str) -> Agent | None:
+    agent = pick_available_agent(queue_name=queue_name, named=named)
     event.routed_agent = agent.user.get_username() if agent else ""
     # The payload's named agent is replaced by the routed one: a busy agent is not offered.
     if named and event.routed_agent != named:
         event.payload = {key: value for key, value in event.payload.items() if key != "agent"}
     event.save(update_fields=["routed_agent", "payload"])
+    return agent
 
 
-def _follow(contact: Contact) -> None:
-    """Agent state, pushes and webhooks for a contact whose state or agent changed."""
+def _follow(contact: Contact, *, routed: Agent | None = None) -> None:
+    """Agent state, pushes and webhooks for a contact whose state or agent changed. `routed` is
+    the agent routing just locked, if any: read again otherwise."""
     if contact.state in (ContactState.ENDED, ContactState.ABANDONED):
         emit_event(event_type=WebhookEvent.CONTACT_ENDED, payload=contact_summary(contact))
     if contact.agent_id is None:
         return
-    agent = Agent.objects.filter(user_id=contact.agent_id).first()
+    if routed is not None and routed.user_id == contact.agent_id:
+        agent = routed
+    else:
+        agent = Agent.objects.filter(user_id=contact.agent_id).first()
     if agent is None:
         return
     wanted = AGENT_STATE_FOR.get(contact.state)
@@ -213,6 +218,34 @@ def transfer_context(contact: Contact) -> dict:
     }
 
 
+# A contact in one of these states has the caller on the line with an agent.
+LIVE_CALL_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD]
+
+
+def refresh_callers_context(*, customer_id) -> None:
+    """The customer is on a call right now: give the agent the context as it is now (a case
+    opened, the caller picked among candidates)."""
+    live = Contact.objects.filter(
+        customer_id=customer_id, state__in=LIVE_CALL_STATES, agent__isnull=False
+    ).values_list("pk", "agent_id")
+    if not live:
+        return
+    customer = customer_360(customer_id=customer_id, with_source_records=False)
+    agents = dict(
+        Agent.objects.filter(user_id__in=[a for _, a in live]).values_list("user_id", "pk")
+    )
+    for contact_id, user_id in live:
+        if user_id in agents:
+            send_to_agent(
+                agent_id=agents[user_id],
+                body={
+                    "type": "customer_update",
+                    "contact_id": str(contact_id),
+                    "customer": customer,
+                },
+            )
+
+
 def offer_waiting_call(*, agent: Agent) -> Contact | None:
     """Give a newly available agent the longest-waiting call of a queue their desk serves."""
     waiting = (
@@ -233,7 +266,7 @@ def offer_waiting_call(*, agent: Agent) -> Contact | None:
     opening.save(update_fields=["routed_agent"])
     call = replay_call(source=waiting.source, call_id=waiting.call_id)
     for contact in call.changed:
-        _follow(contact)
+        _follow(contact, routed=agent)
     return waiting
 
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from console.context import customer_360
-from console.models import Agent, WebhookEvent
-from console.realtime import send_to_agent
+from console.call_handling import refresh_callers_context
+from console.models import WebhookEvent
 from console.webhooks import emit_event
 from contacts.cases import (
     assign_case_customer,
@@ -18,7 +17,7 @@ from contacts.cases import (
     open_case,
     record_service_contact,
 )
-from contacts.models import Case, CaseKind, CaseStatus, Contact, ContactState, Desk
+from contacts.models import Case, CaseKind, CaseStatus, Desk
 from customers.queries import current_customer, customer_by_reference
 
 # How long the service center has to settle an ATM incident.
@@ -29,7 +28,6 @@ ATM_INCIDENT_KINDS = [
     CaseKind.DEPOSIT_MISMATCH,
     CaseKind.DEVICE_ERROR,
 ]
-LIVE_CALL_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD]
 
 
 def case_json(case: Case) -> dict:
@@ -53,29 +51,6 @@ def case_json(case: Case) -> dict:
 class CaseOutcome:
     case: Case
     created: bool
-
-
-def _tell_agents_on_a_call_with(customer_id) -> None:
-    """A customer on a call right now: refresh the agent's screen with the new context."""
-    live = Contact.objects.filter(
-        customer_id=customer_id, state__in=LIVE_CALL_STATES, agent__isnull=False
-    ).values_list("pk", "agent_id")
-    if not live:
-        return
-    customer = customer_360(customer_id=customer_id, with_source_records=False)
-    agents = dict(
-        Agent.objects.filter(user_id__in=[a for _, a in live]).values_list("user_id", "pk")
-    )
-    for contact_id, user_id in live:
-        if user_id in agents:
-            send_to_agent(
-                agent_id=agents[user_id],
-                body={
-                    "type": "customer_update",
-                    "contact_id": str(contact_id),
-                    "customer": customer,
-                },
-            )
 
 
 @transaction.atomic
@@ -104,7 +79,7 @@ def report_atm_incident(*, source: str, data: dict) -> CaseOutcome:
     if opened.created:
         record_service_contact(case=opened.case)
         if customer is not None:
-            _tell_agents_on_a_call_with(customer.pk)
+            refresh_callers_context(customer_id=customer.pk)
         emit_event(event_type=WebhookEvent.CASE_CREATED, payload=case_json(opened.case))
     return CaseOutcome(case=opened.case, created=opened.created)
 

@@ -80,7 +80,10 @@ def search_customers(query: str) -> QuerySet[Customer]:
     kana = normalise_kana(query)
     by_name = live_customers().filter(search_name__startswith=name) if name else None
     by_kana = live_customers().filter(search_kana__startswith=kana) if kana else None
-    by_number = live_customers().filter(customer_number__iexact=name)
+    # Equality on the number as typed and as normalised (full-width, lower case): a
+    # case-insensitive match would compare UPPER(customer_number), which no index covers, and
+    # turn the whole OR into a scan of every customer.
+    by_number = live_customers().filter(customer_number__in={query, name})
     combined = by_number
     for part in (by_name, by_kana):
         if part is not None:

@@ -146,6 +146,39 @@ async def test_shared_number_gets_candidates_not_a_guess(cti):
     await socket.disconnect()
 
 
+@database_sync_to_async
+def pick_in_console(agent: Agent, *, contact_id: str, customer_id: str) -> int:
+    web = Client()
+    web.force_login(agent.user)
+    response = web.post(
+        f"/console/contacts/{contact_id}/pick", {"customer_id": customer_id}, HTTP_HX_REQUEST="true"
+    )
+    return response.status_code
+
+
+async def test_picking_the_caller_links_the_call_and_refreshes_the_agents_screen(cti):
+    await known_customer(phone="03-3333-4444", name="田中 一郎")
+    await known_customer(phone="03-3333-4444", name="田中 和子")
+    taro = await agent("agent001", state=AgentState.AVAILABLE)
+    socket = await connect_agent(taro)
+    await post_event(
+        cti, event_id="e1", call_id="c1", type="offered", queue="loans", **{"from": "0333334444"}
+    )
+    pop = await next_of_type(socket, "screen_pop")
+    kazuko = next(c for c in pop["candidates"] if c["name"] == "田中 和子")
+
+    status = await pick_in_console(taro, contact_id=pop["contact"]["id"], customer_id=kazuko["id"])
+
+    update = await next_of_type(socket, "customer_update")
+    assert status == 200
+    assert update["contact_id"] == pop["contact"]["id"]
+    assert update["customer"]["id"] == kazuko["id"]
+    contact = await database_sync_to_async(Contact.objects.get)(pk=pop["contact"]["id"])
+    assert str(contact.customer_id) == kazuko["id"]
+    assert contact.customer_picked_by_id == taro.user_id
+    await socket.disconnect()
+
+
 async def test_routing_prefers_the_longest_idle_available_agent(cti):
     await agent("agent001", state=AgentState.AVAILABLE, since=T0 - timedelta(minutes=1))
     await agent("agent002", state=AgentState.AVAILABLE, since=T0 - timedelta(minutes=9))
