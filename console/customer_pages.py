@@ -26,7 +26,7 @@ from contacts.cases import CaseError
 from contacts.models import Case, CaseStatus, Channel, Desk
 from customers.merging import MergeError, unmerge_customers
 from customers.models import DecisionKind, MergeDecision, ReviewCandidate
-from customers.queries import customer_with_records, search_customers
+from customers.queries import customer_with_records, search_customer_page
 from customers.review import (
     ReviewError,
     customer_history,
@@ -103,11 +103,11 @@ def customer_search(request):
     form = SearchForm(request.GET)
     form.is_valid()  # a bad contact id only loses the contact, not the search
     query = form.cleaned_data.get("q")
-    page = None
+    found = None
     # An empty query would list every customer: agents look people up, they do not browse.
     if query:
-        page = Paginator(search_customers(query), SEARCH_PAGE_SIZE).get_page(
-            request.GET.get("page")
+        found = search_customer_page(
+            query, page_number=request.GET.get("page"), per_page=SEARCH_PAGE_SIZE
         )
     contact = form.cleaned_data.get("contact")
     # As the person types, htmx asks for the results alone; restoring a page from the history
@@ -116,7 +116,16 @@ def customer_search(request):
         "HX-History-Restore-Request"
     )
     template = "customers/_search_results.html" if results_only else "customers/search.html"
-    response = render(request, template, {"form": form, "page": page, "contact": contact})
+    response = render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": found.page if found else None,
+            "more_matches": found.more_matches if found else False,
+            "contact": contact,
+        },
+    )
     # One address, two answers: a cache must not give the results alone for the whole page.
     patch_vary_headers(response, ["HX-Request"])
     return response
