@@ -77,36 +77,32 @@ def _current_contact(*, source: str, call_id: str) -> Contact | None:
 
 @transaction.atomic
 def handle_call_event(*, source: str, data: dict) -> CallEventOutcome:
-    stored = store_call_event(source=source, data=data)
-    if stored.duplicate:
-        return _outcome(_current_contact(source=source, call_id=data["call_id"]), duplicate=True)
-    event = stored.event
+    # Routed before the event is stored, so the event is written once with its agent. A
+    # duplicate has then locked an agent for nothing, which its transaction's end releases.
     customer_id = None
     routed = None
-    if event.type == CallEventType.OFFERED:
+    if data["type"] == CallEventType.OFFERED:
         customer_id = identified_caller(data.get("from", ""))
-        routed = _route(event, queue_name=data.get("queue", ""), named=data.get("agent", ""))
-    elif event.type == CallEventType.TRANSFERRED and not data.get("target_agent"):
-        current = _current_contact(source=source, call_id=event.call_id)
+        routed = pick_available_agent(queue_name=data.get("queue", ""), named=data.get("agent", ""))
+    elif data["type"] == CallEventType.TRANSFERRED and not data.get("target_agent"):
+        current = _current_contact(source=source, call_id=data["call_id"])
         queue_name = data.get("target_queue") or (
             current.queue.name if current and current.queue else ""
         )
-        routed = _route(event, queue_name=queue_name, named="")
-    call = replay_call(source=source, call_id=event.call_id, customer_id=customer_id)
+        routed = pick_available_agent(queue_name=queue_name)
+    routed_agent = routed.user.get_username() if routed else ""
+    named = data.get("agent")
+    if named and routed_agent != named:
+        # The payload's named agent is replaced by the routed one: a busy agent is not offered.
+        data = {key: value for key, value in data.items() if key != "agent"}
+    stored = store_call_event(source=source, data=data, routed_agent=routed_agent)
+    if stored.duplicate:
+        return _outcome(_current_contact(source=source, call_id=data["call_id"]), duplicate=True)
+    call = replay_call(source=source, call_id=data["call_id"], customer_id=customer_id)
     for contact in call.changed:
         _follow(contact, routed=routed)
     note_call_change(call.contacts)
     return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
-
-
-def _route(event: CallEvent, *, queue_name: str, named: str) -> Agent | None:
-    agent = pick_available_agent(queue_name=queue_name, named=named)
-    event.routed_agent = agent.user.get_username() if agent else ""
-    # The payload's named agent is replaced by the routed one: a busy agent is not offered.
-    if named and event.routed_agent != named:
-        event.payload = {key: value for key, value in event.payload.items() if key != "agent"}
-    event.save(update_fields=["routed_agent", "payload"])
-    return agent
 
 
 def _follow(contact: Contact, *, routed: Agent | None = None) -> None:

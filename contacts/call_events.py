@@ -17,11 +17,9 @@ class StoredEvent:
     duplicate: bool
 
 
-def store_call_event(*, source: str, data: dict) -> StoredEvent:
-    """The event, stored unless its id was seen before from this source (then the first one)."""
-    existing = CallEvent.objects.filter(source=source, event_id=data["event_id"]).first()
-    if existing is not None:
-        return StoredEvent(event=existing, duplicate=True)
+def store_call_event(*, source: str, data: dict, routed_agent: str = "") -> StoredEvent:
+    """The event, stored unless its id was seen before from this source (then the first one).
+    Inserted first: a repeat is rare, and the unique constraint tells it in the same trip."""
     event = CallEvent(
         source=source,
         event_id=data["event_id"],
@@ -29,14 +27,16 @@ def store_call_event(*, source: str, data: dict) -> StoredEvent:
         type=data["type"],
         at=data["at"],
         payload={key: str(value) for key, value in data.items() if value not in (None, "")},
+        routed_agent=routed_agent,
     )
     try:
         with transaction.atomic():
             event.save()
-    except IntegrityError:  # the same event posted twice at once: the other request stored it
-        return StoredEvent(
-            event=CallEvent.objects.get(source=source, event_id=data["event_id"]), duplicate=True
-        )
+    except IntegrityError as error:
+        first = CallEvent.objects.filter(source=source, event_id=data["event_id"]).first()
+        if first is None:
+            raise error
+        return StoredEvent(event=first, duplicate=True)
     return StoredEvent(event=event, duplicate=False)
 
 

@@ -1,0 +1,48 @@
+"""Telephony systems retry: the same event may arrive twice at the same moment."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from console.call_handling import handle_call_event
+from console.models import AgentState
+from contacts.models import CallEvent, Contact
+from tests.factories import make_agent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_same_offer_posted_twice_at_once_is_stored_and_routed_once():
+    make_agent("agent001", state=AgentState.AVAILABLE)
+    make_agent("agent002", state=AgentState.AVAILABLE)
+    event = {
+        "event_id": "e1",
+        "call_id": "c1",
+        "type": "offered",
+        "at": timezone.now(),
+        "from": "0312345678",
+        "queue": "loans",
+    }
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def post() -> None:
+        start.wait()
+        try:
+            outcomes.append(handle_call_event(source="pbx", data=dict(event)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcome.duplicate for outcome in outcomes) == [False, True]
+    assert CallEvent.objects.count() == 1
+    contact = Contact.objects.get()
+    assert {outcome.contact_id for outcome in outcomes} == {str(contact.pk)}
+    assert {outcome.agent for outcome in outcomes} == {contact.agent.get_username()}
