@@ -101,3 +101,18 @@ def test_deploy_checks_pass_on_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_asgi_process_freezes_what_it_loads_at_start():
+    result = run_python(
+        "import gc, sys, console.asgi;"
+        "print(gc.get_freeze_count(), len(gc.get_objects()), 'console.api' in sys.modules)",
+        DEBUG="true",
+    )
+
+    assert result.returncode == 0, result.stderr
+    frozen, unfrozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 0
+    assert int(unfrozen) < 1_000
+    # The views come with the URL configuration, loaded before the freeze.
+    assert views_loaded == "True"
