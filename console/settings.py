@@ -114,9 +114,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 sets a 5 s socket timeout that breaks the layer's blocking read
-            # (django/channels_redis#422): idle sockets would be closed after 5 s.
+            # (django/channels_redis#422): idle sockets would be closed after 5 s. Its asyncio
+            # pool fails at once past 100 connections: 200 agents' sockets closing together (a
+            # deploy, a network blip) each leave their group at the same moment.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="console"),
             },
         }

@@ -64,7 +64,7 @@ def test_redis_url_switches_channel_layer_and_broker():
     assert settings["channel_layer"] == "channels_redis.core.RedisChannelLayer"
     # No socket timeout: redis-py 8's default closes idle websockets (channels_redis#422).
     assert settings["channel_hosts"] == [
-        {"address": "redis://127.0.0.1:6379/3", "socket_timeout": None}
+        {"address": "redis://127.0.0.1:6379/3", "socket_timeout": None, "max_connections": 2000}
     ]
     assert settings["eager"] is False
     assert settings["broker"] == "redis://127.0.0.1:6379/3"
