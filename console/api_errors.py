@@ -1,7 +1,9 @@
 """One error format for the whole API: `{"error": {"code", "message", "fields"}}`."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -22,6 +24,20 @@ ERROR_CODES = {
 }
 
 
+class ServiceBusy(exceptions.APIException):
+    """Every database connection of the process stayed busy for the pool's whole timeout: the
+    client should send again shortly (its write is safe to retry), not read a server fault."""
+
+    status_code = 503
+    default_detail = "The service is busy. Send the request again shortly."
+    default_code = "busy"
+    retry_after_seconds = 1
+
+
+def _busy(exc) -> bool:
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout)
+
+
 def error_body(*, code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -31,9 +47,13 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif _busy(exc):
+        exc = ServiceBusy()
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, ServiceBusy):
+        response["Retry-After"] = str(ServiceBusy.retry_after_seconds)
     if isinstance(exc, exceptions.ValidationError):
         fields = plain_errors(exc.detail)
         if not isinstance(fields, dict):

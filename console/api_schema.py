@@ -24,6 +24,7 @@ ERROR_STATUSES = {
     "413": "Too large (body or batch).",
     "415": "Not JSON.",
     "429": "Rate limit reached; see Retry-After.",
+    "503": "Busy: every database connection stayed in use; send again after Retry-After.",
 }
 
 

@@ -1,8 +1,14 @@
 """Every API error is `{"error": {"code", "message", "fields"}}`, whatever went wrong."""
 
+import threading
+
 import pytest
+from django.db import connection
+from psycopg_pool import PoolTimeout
+from rest_framework.test import APIClient
 
 from tests.console.test_api_access import assert_error
+from tests.factories import api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +66,35 @@ def test_api_docs_page_is_served(client):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the connection pool is psycopg's")
+@pytest.mark.django_db(transaction=True)
+def test_a_request_finding_every_database_connection_busy_is_told_to_retry(monkeypatch):
+    pbx = APIClient()
+    pbx.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['cti'])}")
+    pool = connection.pool
+    monkeypatch.setattr(pool, "timeout", 0.2)
+    held = []
+    while True:
+        try:
+            held.append(pool.getconn(timeout=0.1))
+        except PoolTimeout:
+            break
+    answers = []
+
+    def post_event() -> None:
+        event = {"event_id": "e1", "call_id": "c1", "type": "ended", "at": "2026-11-24T09:00:00Z"}
+        answers.append(pbx.post("/api/v1/cti/events", event, format="json"))
+
+    try:
+        thread = threading.Thread(target=post_event)
+        thread.start()
+        thread.join()
+    finally:
+        for held_connection in held:
+            pool.putconn(held_connection)
+
+    assert answers[0].status_code == 503
+    assert answers[0]["Retry-After"] == "1"
+    assert answers[0].json()["error"]["code"] == "busy"
