@@ -110,7 +110,6 @@ def instrument(stopwatch: Stopwatch) -> None:
         ("store_call_event", "    store the event"),
         ("identified_caller", "    identify the caller (tel: lookup)"),
         ("pick_available_agent", "    pick the agent (routing)"),
-        ("_route", "    route (pick + save the event)"),
         ("replay_call", "    replay the call into contacts"),
         ("screen_pop", "    build the screen pop"),
         ("customer_360", "      customer_360"),
@@ -118,7 +117,7 @@ def instrument(stopwatch: Stopwatch) -> None:
         ("send_to_agent", "    store the pop as an agent message"),
         ("change_agent_state", "    agent state change (+ its message)"),
         ("offer_waiting_call", "    offer a waiting call"),
-        ("note_contact_change", "    wallboard figures (live_stats)"),
+        ("note_call_change", "    wallboard figures (live_stats)"),
         ("emit_event", "    webhook event"),
     ]:
         if hasattr(handling, name):  # the call path grows: time what is there
