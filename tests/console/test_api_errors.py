@@ -1,12 +1,11 @@
 """Every API error is `{"error": {"code", "message", "fields"}}`, whatever went wrong."""
 
-import threading
-
 import pytest
 from django.db import connection
 from psycopg_pool import PoolTimeout
 from rest_framework.test import APIClient
 
+from tests.concurrency import run_at_once
 from tests.console.test_api_access import assert_error
 from tests.factories import api_key
 
@@ -81,16 +80,13 @@ def test_a_request_finding_every_database_connection_busy_is_told_to_retry(monke
             held.append(pool.getconn(timeout=0.1))
         except PoolTimeout:
             break
-    answers = []
 
-    def post_event() -> None:
+    def post_event():
         event = {"event_id": "e1", "call_id": "c1", "type": "ended", "at": "2026-11-24T09:00:00Z"}
-        answers.append(pbx.post("/api/v1/cti/events", event, format="json"))
+        return pbx.post("/api/v1/cti/events", event, format="json")
 
     try:
-        thread = threading.Thread(target=post_event)
-        thread.start()
-        thread.join()
+        answers = run_at_once(post_event)  # a thread of its own: this one holds a connection
     finally:
         for held_connection in held:
             pool.putconn(held_connection)

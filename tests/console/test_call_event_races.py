@@ -1,14 +1,12 @@
 """Telephony systems retry: the same event may arrive twice at the same moment."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from console.call_handling import handle_call_event
 from console.models import AgentState
 from contacts.models import CallEvent, Contact
+from tests.concurrency import run_at_once
 from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,21 +23,11 @@ def test_the_same_offer_posted_twice_at_once_is_stored_and_routed_once():
         "from": "0312345678",
         "queue": "loans",
     }
-    start = threading.Barrier(2)
-    outcomes = []
 
-    def post() -> None:
-        start.wait()
-        try:
-            outcomes.append(handle_call_event(source="pbx", data=dict(event)))
-        finally:
-            connection.close()
+    def post():
+        return handle_call_event(source="pbx", data=dict(event))
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(post, post)
 
     assert sorted(outcome.duplicate for outcome in outcomes) == [False, True]
     assert CallEvent.objects.count() == 1

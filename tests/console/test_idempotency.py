@@ -1,17 +1,16 @@
 """`Idempotency-Key` on POSTs: the same key and body answer as the first time, another body is
 409, two racing requests have one effect."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from console.idempotency import KEPT_FOR, forget_old_idempotency_keys
 from console.models import IdempotencyKey
 from customers.models import Customer, SourceRecord
+from tests.concurrency import run_at_once
 from tests.factories import api_key
 
 BATCH = "/api/v1/source-records/batch"
@@ -71,22 +70,14 @@ def test_an_overlong_key_is_400(client_with_scopes):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_requests_with_one_key_have_one_effect():
     key = api_key(scopes=["ingest"], name="racer")
-    barrier = threading.Barrier(2)
-    statuses = []
 
-    def send() -> None:
+    def send() -> int:
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-        barrier.wait(timeout=10)
         body = {"system": "loan_cc", "records": [{"external_id": "L1", "name": "山田"}]}
-        statuses.append(post(api, body, key="same").status_code)
-        connection.close()
+        return post(api, body, key="same").status_code
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_at_once(send, send)
 
     assert sorted(statuses) in ([200, 200], [200, 409])
     assert Customer.objects.count() == 1

@@ -2,13 +2,11 @@
 picked by beat's periodic run; old live rows forgotten."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.forms.models import model_to_dict
 
 from console.celery import app as celery_app
@@ -27,6 +25,7 @@ from console.report_tasks import (
 )
 from console.rollups import days_to_roll_up, roll_up_day
 from contacts.models import Contact, Queue
+from tests.concurrency import run_at_once
 from tests.console.scripted_day import NEXT_DAY, D, Player, at, set_up_people
 
 
@@ -88,23 +87,9 @@ def test_two_runs_of_one_day_at_once_take_turns(player):
     expected = rollup_rows()
     HourlyContactRollup.objects.all().delete()
     DailyContactRollup.objects.all().delete()
-    errors = []
 
-    def run() -> None:
-        try:
-            roll_up_day(day=D)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    run_at_once(lambda: roll_up_day(day=D), lambda: roll_up_day(day=D))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert rollup_rows() == expected
 
 
