@@ -3,7 +3,6 @@
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiTypes,
     extend_schema,
     extend_schema_serializer,
 )
@@ -17,7 +16,75 @@ from console.audit import record_customer_view
 from console.call_handling import handle_call_event
 from console.context import customer_360
 from contacts.models import CallEventType, Queue
+from customers.serializers import (
+    AccountSerializer,
+    CustomerIdentitySerializer,
+    SourceRecordSerializer,
+)
 from customers.validation import BusinessDateTimeField, StrictSerializer, validated
+
+
+class Customer360Schema(CustomerIdentitySerializer):
+    """The customer-360's shape, for the API's documentation: `console.context.customer_360`
+    composes it (tests check each answer against this)."""
+
+    class OpenCase(serializers.Serializer):
+        id = serializers.UUIDField()
+        kind = serializers.CharField()
+        status = serializers.CharField()
+        owner_desk = serializers.CharField()
+        subject = serializers.CharField()
+        opened_at = serializers.DateTimeField()
+        due_at = serializers.DateTimeField(allow_null=True)
+
+    class RecentContact(serializers.Serializer):
+        id = serializers.UUIDField()
+        channel = serializers.CharField()
+        desk = serializers.CharField()
+        queue = serializers.CharField(allow_null=True)
+        state = serializers.CharField()
+        agent = serializers.CharField(allow_null=True)
+        offered_at = serializers.DateTimeField(allow_null=True)
+        handle_seconds = serializers.FloatField(allow_null=True)
+        wrap_up = serializers.CharField(allow_null=True)
+        disposition = serializers.CharField()
+
+    class Alert(serializers.Serializer):
+        code = serializers.CharField(help_text="e.g. payment_past_due, recent_card_retained")
+        days_past_due = serializers.IntegerField(required=False)
+
+    class NextBestAction(serializers.Serializer):
+        code = serializers.CharField(help_text="e.g. repayment_consultation")
+
+    class Match(serializers.Serializer):
+        system = serializers.CharField()
+        external_id = serializers.CharField()
+        rule = serializers.CharField(allow_null=True, help_text="The rule that linked the record")
+        score = serializers.FloatField(allow_null=True)
+
+    accounts = AccountSerializer(many=True)
+    open_cases = OpenCase(many=True)
+    recent_contacts = RecentContact(many=True)
+    alerts = Alert(many=True)
+    next_best_actions = NextBestAction(many=True)
+    match = Match(many=True)
+    source_records = SourceRecordSerializer(many=True)
+    merged_from = serializers.UUIDField(
+        required=False, help_text="The absorbed id asked for, when it was merged into this one"
+    )
+
+    class Meta(CustomerIdentitySerializer.Meta):
+        fields = [
+            *CustomerIdentitySerializer.Meta.fields,
+            "accounts",
+            "open_cases",
+            "recent_contacts",
+            "alerts",
+            "next_best_actions",
+            "match",
+            "source_records",
+            "merged_from",
+        ]
 
 
 class CustomerDetailApi(APIView):
@@ -36,7 +103,7 @@ class CustomerDetailApi(APIView):
             OpenApiParameter("reason", str, description="Why the record is opened (audited)"),
             OpenApiParameter("contact", str, description="The contact it is opened from"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: Customer360Schema},
     )
     def get(self, request, customer_id):
         context = customer_360(customer_id=customer_id)

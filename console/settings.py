@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Accounts and cases both have a `kind`: each enum keeps its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountKindEnum": "customers.models.AccountKind",
+        "CaseKindEnum": "contacts.models.CaseKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "console.api_schema.add_error_responses",
