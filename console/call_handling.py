@@ -98,10 +98,15 @@ def handle_call_event(*, source: str, data: dict) -> CallEventOutcome:
     stored = store_call_event(source=source, data=data, routed_agent=routed_agent)
     if stored.duplicate:
         return _outcome(_current_contact(source=source, call_id=data["call_id"]), duplicate=True)
-    call = replay_call(source=source, call_id=data["call_id"], customer_id=customer_id)
+    call = replay_call(
+        source=source,
+        call_id=data["call_id"],
+        customer_id=customer_id,
+        known_users=[routed.user] if routed else [],
+    )
     for contact in call.changed:
         _follow(contact, routed=routed)
-    note_call_change(call.contacts)
+    note_call_change(call.contacts, created=call.created)
     return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
 
 
@@ -260,7 +265,7 @@ def offer_waiting_call(*, agent: Agent) -> Contact | None:
     )
     opening.routed_agent = agent.user.get_username()
     opening.save(update_fields=["routed_agent"])
-    call = replay_call(source=waiting.source, call_id=waiting.call_id)
+    call = replay_call(source=waiting.source, call_id=waiting.call_id, known_users=[agent.user])
     for contact in call.changed:
         _follow(contact, routed=agent)
     return waiting

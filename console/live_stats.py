@@ -53,11 +53,12 @@ class _Share:
         return (self.day, self.hour, self.queue_id)
 
 
-def note_call_change(contacts: list[Contact]) -> None:
+def note_call_change(contacts: list[Contact], *, created: list[Contact] = ()) -> None:
     """Called with every leg of a call after one of its events: keeps today's totals in step
     and marks the wallboard changed. Every leg, not only those whose state changed: a
-    transferred leg's after-call work ends without a change of state. One read for the call,
-    and a write only for a leg whose figures moved."""
+    transferred leg's after-call work ends without a change of state. One read for the call
+    (none when its legs were all `created` just now), and a write only for a leg whose figures
+    moved."""
     announce_stats()
     counted = [
         contact
@@ -68,9 +69,12 @@ def note_call_change(contacts: list[Contact]) -> None:
     ]
     if not counted:
         return
+    new_ids = {contact.pk for contact in created}
     stored = {
         row.contact_id: row
-        for row in LiveContactFigures.objects.filter(contact_id__in=[c.pk for c in counted])
+        for row in LiveContactFigures.objects.filter(
+            contact_id__in=[c.pk for c in counted if c.pk not in new_ids]
+        )
     }
     changes: dict[tuple, list] = defaultdict(lambda: [0] * len(COUNTED))
     for contact in counted:

@@ -59,15 +59,17 @@ def timeline_event(event: CallEvent) -> TimelineEvent:
 
 @dataclass(frozen=True)
 class CallContacts:
-    """The call's contacts after the replay, and which of them changed state."""
+    """The call's contacts after the replay, which of them changed state and which are new."""
 
     contacts: list[Contact]
     changed: list[Contact]
+    created: list[Contact]
 
 
-def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
+def replay_call(*, source: str, call_id: str, customer_id=None, known_users=()) -> CallContacts:
     """Write the call's legs as contacts: one per leg, updated in place so that ids (and the
-    notes written on them) stay."""
+    notes written on them) stay. `known_users` are agents' users the caller has already read
+    (the one routing picked), not read again."""
     events = [timeline_event(e) for e in CallEvent.objects.filter(source=source, call_id=call_id)]
     legs = call_legs(events)
     existing = {
@@ -75,11 +77,14 @@ def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
         for contact in Contact.objects.select_for_update().filter(source=source, call_id=call_id)
     }
     queues = {q.name: q for q in Queue.objects.filter(name__in={leg.queue for leg in legs})}
-    agents = {
-        user.get_username(): user
-        for user in get_user_model().objects.filter(username__in={leg.agent for leg in legs})
-    }
-    contacts, changed = [], []
+    usernames = {leg.agent for leg in legs} - {""}
+    agents = {user.get_username(): user for user in known_users}
+    if usernames - agents.keys():
+        agents.update(
+            (user.get_username(), user)
+            for user in get_user_model().objects.filter(username__in=usernames - agents.keys())
+        )
+    contacts, changed, created = [], [], []
     parent = None
     for leg in legs:
         contact = existing.get(leg.leg) or Contact(
@@ -95,12 +100,14 @@ def replay_call(*, source: str, call_id: str, customer_id=None) -> CallContacts:
             # Known at the offer: the caller was identified before the agent picked up.
             contact.customer_id = parent.customer_id if parent else customer_id
             contact.identified_at_offer = contact.customer_id is not None
+        if contact._state.adding:
+            created.append(contact)
         contact.save()
         if before != (contact.state, contact.agent_id, contact.wrapped_up_at):
             changed.append(contact)
         contacts.append(contact)
         parent = contact
-    return CallContacts(contacts=contacts, changed=changed)
+    return CallContacts(contacts=contacts, changed=changed, created=created)
 
 
 def _apply_leg(contact: Contact, leg: Leg, *, queues: dict, agents: dict, parent) -> None:
