@@ -168,7 +168,11 @@ def screen_pop(contact: Contact) -> dict:
     customers share, comes with candidates instead of a guess; a transferred call carries the
     earlier agents' notes and wrap-up."""
     customer = (
-        customer_360(customer_id=contact.customer_id, with_source_records=False)
+        customer_360(
+            customer_id=contact.customer_id,
+            with_source_records=False,
+            excluding_call=(contact.source, contact.call_id),
+        )
         if contact.customer_id
         else None
     )
@@ -228,15 +232,20 @@ def refresh_callers_context(*, customer_id) -> None:
     opened, the caller picked among candidates)."""
     live = Contact.objects.filter(
         customer_id=customer_id, state__in=LIVE_CALL_STATES, agent__isnull=False
-    ).values_list("pk", "agent_id")
+    ).values_list("pk", "agent_id", "source", "call_id")
     if not live:
         return
-    customer = customer_360(customer_id=customer_id, with_source_records=False)
     agents = dict(
-        Agent.objects.filter(user_id__in=[a for _, a in live]).values_list("user_id", "pk")
+        Agent.objects.filter(user_id__in=[row[1] for row in live]).values_list("user_id", "pk")
     )
-    for contact_id, user_id in live:
+    # Nearly always one call: the context is read for each, without the call itself.
+    for contact_id, user_id, source, call_id in live:
         if user_id in agents:
+            customer = customer_360(
+                customer_id=customer_id,
+                with_source_records=False,
+                excluding_call=(source, call_id),
+            )
             send_to_agent(
                 agent_id=agents[user_id],
                 body={

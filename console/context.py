@@ -43,13 +43,20 @@ def _contact_json(contact: Contact) -> dict:
     }
 
 
-def customer_360(*, customer_id, with_source_records: bool = True) -> dict | None:
+def customer_360(
+    *, customer_id, with_source_records: bool = True, excluding_call: tuple[str, str] | None = None
+) -> dict | None:
+    """`excluding_call` (source, call id): the call the agent is on, which is not history."""
     loaded = customer_with_records(customer_id)
     if loaded is None:
         return None
     customer = loaded.customer
     cases = list(open_cases(customer=customer))
-    recent_contacts = list(customer_contacts(customer=customer)[:RECENT_CONTACTS])
+    contacts = customer_contacts(customer=customer)
+    if excluding_call:
+        source, call_id = excluding_call
+        contacts = contacts.exclude(source=source, call_id=call_id)
+    recent_contacts = list(contacts[:RECENT_CONTACTS])
     facts = customer_facts(
         customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
     )

@@ -108,6 +108,22 @@ async def test_known_caller_pops_on_the_available_agents_screen(cti):
     await socket.disconnect()
 
 
+async def test_the_pop_shows_earlier_calls_as_history_not_the_call_being_offered(cti):
+    await known_customer()
+    taro = await agent("agent001", state=AgentState.AVAILABLE)
+    socket = await connect_agent(taro)
+    caller = {"from": "09012345678", "queue": "loans"}
+    earlier = await post_event(cti, event_id="e1", call_id="c1", type="offered", **caller)
+    await post_event(cti, event_id="e2", call_id="c1", type="ended")
+    await post_event(cti, event_id="e3", call_id="c1", type="wrapup_done")
+
+    await post_event(cti, event_id="e4", call_id="c2", type="offered", **caller)
+
+    pops = [await next_of_type(socket, "screen_pop") for _ in range(2)]
+    assert [c["id"] for c in pops[1]["customer"]["recent_contacts"]] == [earlier["contact_id"]]
+    await socket.disconnect()
+
+
 async def test_unknown_caller_gets_no_customer_but_looser_candidates(cti):
     await known_customer(phone="03-1234-5678")
     await agent("agent001", state=AgentState.AVAILABLE)
