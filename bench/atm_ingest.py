@@ -44,32 +44,35 @@ import http.client
 import http.server
 import json
 import os
-import platform
 import random
 import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from importlib.metadata import version
-from pathlib import Path
 
 import jaconv
 import psycopg
 import redis
-from psycopg import sql
+from harness import (
+    PROJECT,
+    Started,
+    machine_description,
+    machine_line,
+    manage,
+    percentile,
+    recreate_database,
+    server_environment,
+    start_daphne,
+    start_process,
+    wait_until_answering,
+)
 from psycopg.conninfo import conninfo_to_dict
 
-PROJECT = Path(__file__).resolve().parent.parent
-PYTHON = PROJECT / ".venv" / "bin" / "python"
-DAPHNE = PROJECT / ".venv" / "bin" / "daphne"
 CELERY = PROJECT / ".venv" / "bin" / "celery"
+LOG_PREFIX = "bench-atm"
 TOKYO = timezone(timedelta(hours=9))
 # Share of the referenced incidents (not device errors) whose reference should not resolve.
 UNRESOLVABLE_SHARE = 0.1
@@ -81,119 +84,6 @@ REPEAT_SHARE = 0.01
 CPU_USERS = ("daphne", "worker", "postgres", "bench")
 # Incident kinds and their weights; device errors name no customer.
 KINDS = {"card_retained": 40, "cash_not_dispensed": 30, "deposit_mismatch": 20, "device_error": 10}
-
-
-# --- processes ---------------------------------------------------------------------------------
-
-
-def environment(*, database_url: str, redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "DEBUG": "true",
-        "ENV_FILE": "/dev/null",
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "LOG_LEVEL": "WARNING",
-        # Our own prefixes: nothing of another program on the same Redis database is read.
-        "CACHE_KEY_PREFIX": "bench-atm",
-        "CHANNEL_LAYER_PREFIX": "bench-atm",
-        # The benchmark measures incident handling, not the per-client rate limit.
-        "API_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
-
-
-def recreate_database(database_url: str) -> None:
-    """Drop and create the benchmark's database; refuse any name not meant for benchmarks."""
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname") or ""
-    if not name.startswith("bench"):
-        sys.exit(f"refusing to drop database {name!r}: its name must start with 'bench'")
-    admin = psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True)
-    with admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def manage(*arguments: str, env: dict[str, str], timeout: float = 1800) -> str:
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Started:
-    """A process of ours in its own session, so its process group is only it and its children."""
-
-    name: str
-    process: subprocess.Popen
-    log_path: Path
-    port: int = 0
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start(name: str, command: list[str], *, env: dict[str, str], port: int = 0) -> Started:
-    log_path = Path(tempfile.mkstemp(prefix=f"bench-atm-{name}-", suffix=".log")[1])
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Started(name=name, process=process, log_path=log_path, port=port)
-
-
-def start_server(env: dict[str, str]) -> Started:
-    port = free_port()
-    command = [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "console.asgi:application"]
-    return start(f"daphne-{port}", command, env=env, port=port)
-
-
-def wait_until_answering(server: Started, *, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited at start; see {server.log_path}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            connection.close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(
-        f"{server.name} did not answer within {seconds:.0f} s; see {server.log_path}"
-    )
 
 
 # --- CPU accounting ----------------------------------------------------------------------------
@@ -675,13 +565,6 @@ def customer_updates_sent(database_url: str) -> int:
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def summarise(rounds: list[Round], mode: str) -> dict:
     mine = [r for r in rounds if r.mode == mode]
     latencies = [s for r in mine for s in r.latencies]
@@ -692,8 +575,8 @@ def summarise(rounds: list[Round], mode: str) -> dict:
         "rate": sent / seconds if seconds else 0.0,
         "rates": [r.sent / r.seconds if r.seconds else 0.0 for r in mine],
         "p50": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p95": percentile(latencies, 0.95) * 1000,
-        "p99": percentile(latencies, 0.99) * 1000,
+        "p95": percentile(latencies, 0.95, method="higher") * 1000,
+        "p99": percentile(latencies, 0.99, method="higher") * 1000,
         "statuses": sum((r.statuses for r in mine), Counter()),
         "created": sum(r.created for r in mine),
         "resolution": sum((r.resolution for r in mine), Counter()),
@@ -701,17 +584,6 @@ def summarise(rounds: list[Round], mode: str) -> dict:
         "cpu": {name: sum(r.cpu.get(name, 0.0) for r in mine) for name in CPU_USERS},
         "timed_out": any(r.timed_out for r in mine),
     }
-
-
-def machine_line(database_url: str, broker: redis.Redis) -> str:
-    with psycopg.connect(database_url) as connection:
-        postgres = connection.execute("SHOW server_version").fetchone()[0]
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{os.cpu_count()} cores (load average {load}), Python {platform.python_version()}, "
-        f"Django {version('django')}, Daphne {version('daphne')}, Celery {version('celery')}, "
-        f"PostgreSQL {postgres}, Redis {broker.info('server')['redis_version']}"
-    )
 
 
 def print_report(
@@ -766,7 +638,7 @@ def print_report(
     for way, seconds in sorted(by_way.items()):
         print(
             f"  {way:9} {len(seconds):>6,}  {statistics.median(seconds) * 1000:6.0f} / "
-            f"{percentile(seconds, 0.95) * 1000:6.0f}"
+            f"{percentile(seconds, 0.95, method='higher') * 1000:6.0f}"
         )
 
     print("\nreferences (first sends; way, should resolve?, outcome):")
@@ -828,7 +700,15 @@ def main() -> None:
     # A terminal's Ctrl-C raises KeyboardInterrupt; a plain kill stops everything too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
-    env = environment(database_url=arguments.database_url, redis_url=arguments.redis_url)
+    # Production settings: DEBUG would keep every query's SQL in memory in Daphne and the worker
+    # (Celery warns of it) and time each statement twice. Our own key prefixes: nothing of
+    # another program on the same Redis database is read.
+    env = server_environment(
+        database_url=arguments.database_url,
+        redis_url=arguments.redis_url,
+        debug=False,
+        key_prefix="bench-atm",
+    )
     broker = redis.Redis.from_url(arguments.redis_url)
     rng = random.Random(arguments.seed)
     agents = [f"agent{n:03d}" for n in range(1, max(5, arguments.on_call) + 1)]
@@ -882,9 +762,14 @@ def main() -> None:
             f"{broker.llen('celery')}"
         )
 
-        servers = [start_server(env) for _ in range(arguments.servers)]
+        servers = [
+            start_daphne(
+                "console.asgi:application", env=env, name=f"daphne{n}", log_prefix=LOG_PREFIX
+            )
+            for n in range(arguments.servers)
+        ]
         started_processes.extend(servers)
-        worker = start(
+        worker = start_process(
             "celery",
             [
                 str(CELERY),
@@ -899,6 +784,7 @@ def main() -> None:
                 f"bench-atm-{os.getpid()}@%h",
             ],
             env=env,
+            log_prefix=LOG_PREFIX,
         )
         started_processes.append(worker)
         for server in servers:
@@ -984,7 +870,12 @@ def main() -> None:
         setup_api.close()
         pushes = customer_updates_sent(arguments.database_url) - pushes_before
         print()
-        print(f"machine: {machine_line(arguments.database_url, broker)}")
+        machine = machine_description(
+            packages=("django", "daphne", "celery"),
+            database_url=arguments.database_url,
+            redis_url=arguments.redis_url,
+        )
+        print(f"machine: {machine_line(machine)}")
         print_report(
             rounds=rounds,
             arguments=arguments,

@@ -40,13 +40,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,11 +51,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.error import HTTPError, URLError
-from urllib.request import urlopen
 
-PROJECT = Path(__file__).resolve().parent.parent
-PYTHON = PROJECT / ".venv" / "bin" / "python"
+from harness import (
+    Started,
+    drop_database,
+    free_port,
+    manage,
+    percentile,
+    recreate_database,
+    server_environment,
+    set_up_django,
+    start_daphne,
+    wait_until_answering,
+)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -130,69 +135,6 @@ BARE_PAGE = """<!DOCTYPE html>
 # --- setting up --------------------------------------------------------------------------------
 
 
-def server_environment(database_url: str, redis_url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "true",
-        "ENV_FILE": "/dev/null",
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "LOG_LEVEL": "WARNING",
-        "API_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
-    env.pop("REDIS_URL", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-        # Nothing shared with another process on the same Redis.
-        env["CHANNEL_LAYER_PREFIX"] = "bench-console-e2e"
-        env["CACHE_KEY_PREFIX"] = "bench-console-e2e"
-    return env
-
-
-def recreate_postgres_database(database_url: str) -> str:
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict
-
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname") or ""
-    if not name.startswith("bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts 'bench'")
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return "PostgreSQL " + admin.execute("SHOW server_version").fetchone()[0]
-
-
-def drop_postgres_database(database_url: str) -> None:
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict
-
-    params = conninfo_to_dict(database_url)
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(params["dbname"])
-            )
-        )
-
-
-def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"manage.py migrate failed:\n{done.stderr}")
-
-
 @dataclass(frozen=True)
 class Caller:
     name: str
@@ -214,11 +156,7 @@ def callers(count: int) -> list[Caller]:
 def prepare_data(env: dict[str, str], people: list[Caller]) -> str:
     """The agent, one customer per caller and a `cti` key, through the product's own functions
     (in this process, before the browser starts). Returns the key."""
-    os.environ.update(env)
-    sys.path.insert(0, str(PROJECT))
-    import django
-
-    django.setup()
+    set_up_django(env)
     from django.contrib.auth import get_user_model
     from django.db import connections
     from django.utils import timezone
@@ -260,57 +198,6 @@ def prepare_data(env: dict[str, str], people: list[Caller]) -> str:
         if hasattr(connection, "close_pool"):
             connection.close_pool()
     return key
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start_daphne(application: str, *, env: dict[str, str], logs: Path, probe: str) -> Server:
-    port = free_port()
-    log_path = logs / f"{application.split('.')[0]}-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process=process, port=port, log_path=log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"daphne {application} exited:\n{log_path.read_text(errors='replace')}")
-        try:
-            with urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2):
-                return server
-        except HTTPError:
-            return server  # it answers: serving
-        except (URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    server.stop()
-    sys.exit(f"daphne {application} did not answer within 60 s")
 
 
 def serve_bare_page(relay_port: int) -> tuple[ThreadingHTTPServer, int]:
@@ -467,17 +354,11 @@ class RelayRun:
         )
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
 def summary(samples: list[Sample], field: str) -> dict:
     values = [getattr(sample, field) for sample in samples]
     return {
         "p50": statistics.median(values),
-        "p95": percentile(values, 0.95),
+        "p95": percentile(values, 0.95, method="inverted_cdf"),
         "max": max(values),
         "mean": statistics.fmean(values),
     }
@@ -488,23 +369,33 @@ def run(options) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-console-e2e-") as folder:
         logs = Path(folder)
         if options.database == "postgres":
-            database_label = recreate_postgres_database(options.database_url)
+            database_label = "PostgreSQL " + recreate_database(options.database_url)
             database_url = options.database_url
         else:
             import sqlite3
 
             database_label = f"SQLite {sqlite3.sqlite_version} (a temporary file)"
             database_url = f"sqlite:///{logs / 'bench.sqlite3'}"
-        env = server_environment(database_url, options.redis_url)
-        migrate(env)
+        # Nothing shared with another process on the same Redis. DEBUG stays on: the console's
+        # pages need static files, which production serves only after collectstatic.
+        env = server_environment(
+            database_url=database_url,
+            redis_url=options.redis_url,
+            debug=True,
+            key_prefix="bench-console-e2e" if options.redis_url else "",
+        )
+        manage("migrate", "--noinput", env=env)
         key = prepare_data(env, people)
-        servers: list[Server] = []
+        servers: list[Started] = []
         bare_server = None
         try:
-            console = start_daphne("console.asgi:application", env=env, logs=logs, probe="/healthz")
-            servers.append(console)
-            relay = start_daphne("bench.relay_asgi:application", env=env, logs=logs, probe="/")
-            servers.append(relay)
+            for name, application, probe in (
+                ("console", "console.asgi:application", "/healthz"),
+                ("relay", "bench.relay_asgi:application", "/"),
+            ):
+                servers.append(start_daphne(application, env=env, name=name, log_folder=logs))
+                wait_until_answering(servers[-1], path=probe)
+            console, relay = servers
             bare_server, bare_port = serve_bare_page(relay.port)
             results = measure(
                 options,
@@ -520,7 +411,7 @@ def run(options) -> dict:
             for server in servers:
                 server.stop()
             if options.database == "postgres" and not options.keep_database:
-                drop_postgres_database(options.database_url)
+                drop_database(options.database_url)
     results["database"] = database_label
     results["channel_layer"] = "Redis" if options.redis_url else "in-memory (one process)"
     return results

@@ -16,15 +16,13 @@ number of queries.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from harness import load_average, percentile, server_environment, set_up_django
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/bench_screen_pop"
 
 
@@ -33,9 +31,8 @@ def keystrokes(text: str) -> list[str]:
     return [text[:end] for end in range(1, len(text) + 1) if text[:end].strip()]
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def p95(values: list[float]) -> float:
+    return percentile(values, 0.95, method="nearest")
 
 
 def main() -> None:
@@ -45,17 +42,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     arguments = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = arguments.database_url
-    os.environ.setdefault("ENV_FILE", "/dev/null")
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    env = server_environment(database_url=arguments.database_url, debug=True)
     # Never write to a database another benchmark owns.
-    os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
-    sys.path.insert(0, str(PROJECT))
-
-    import django
-
-    django.setup()
+    env["PGOPTIONS"] = "-c default_transaction_read_only=on"
+    set_up_django(env)
 
     import jaconv
     from django.contrib.auth import get_user_model
@@ -113,7 +103,7 @@ def main() -> None:
             search(query)
 
     print(f"database: {connection.settings_dict['NAME']} ({connection.vendor}), {total:,} live")
-    print(f"load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"load average at start: {' '.join(f'{load:.2f}' for load in load_average())}")
     print(f"{arguments.people} people, seed {arguments.seed}; ms per keystroke")
     print()
     header = "| kind | keystrokes | view p50 | view p95 | SQL p50 | SQL p95 | queries |"
@@ -132,17 +122,17 @@ def main() -> None:
             everything["sql"] += sqls
             print(
                 f"| {kind} | {len(typed)} | {statistics.median(views):.1f} "
-                f"| {percentile(views, 0.95):.1f} | {statistics.median(sqls):.1f} "
-                f"| {percentile(sqls, 0.95):.1f} | {min(counts)}–{max(counts)} |"
+                f"| {p95(views):.1f} | {statistics.median(sqls):.1f} "
+                f"| {p95(sqls):.1f} | {min(counts)}–{max(counts)} |"
             )
     print(
         f"| all | {len(everything['view'])} | {statistics.median(everything['view']):.1f} "
-        f"| {percentile(everything['view'], 0.95):.1f} "
+        f"| {p95(everything['view']):.1f} "
         f"| {statistics.median(everything['sql']):.1f} "
-        f"| {percentile(everything['sql'], 0.95):.1f} | |"
+        f"| {p95(everything['sql']):.1f} | |"
     )
     print()
-    print(f"load average at end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"load average at end: {' '.join(f'{load:.2f}' for load in load_average())}")
 
 
 if __name__ == "__main__":

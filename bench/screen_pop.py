@@ -36,28 +36,35 @@ import asyncio
 import contextlib
 import json
 import math
-import os
-import platform
 import random
 import re
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from importlib.metadata import version
 from pathlib import Path
 
 import psycopg
 import redis
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from harness import (
+    PROJECT,
+    Started,
+    machine_description,
+    machine_line,
+    manage,
+    percentile,
+    recreate_database,
+    run_python,
+    say,
+    server_environment,
+    start_daphne,
+    wait_until_answering,
+)
 from screen_pop_data import (
     DataSize,
     customer_phone,
@@ -69,52 +76,16 @@ from screen_pop_data import (
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-PROJECT = Path(__file__).resolve().parent.parent
-PYTHON = PROJECT / ".venv" / "bin" / "python"
-DAPHNE = PROJECT / ".venv" / "bin" / "daphne"
 TOKYO = timezone(timedelta(hours=9))
 SCREEN_POP = "screen_pop"
 RELAY = "relay"
 AIM_P99_MS = 50.0
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Full)\b: ")
 AIM_P50_RATIO = 2.0
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
+LOG_PREFIX = "bench-screen-pop"
 
 
 # --- setting up --------------------------------------------------------------------------------
-
-
-def server_environment(options: argparse.Namespace) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": options.database_url,
-        "REDIS_URL": options.redis_url,
-        # As in production: DEBUG off (Django would keep every query in memory), plain HTTP.
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-screen-pop-not-a-secret-" + "x" * 40,
-        "SECURE_SSL_REDIRECT": "false",
-        "ENV_FILE": "/dev/null",
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "LOG_LEVEL": "WARNING",
-        # The benchmark measures latency, not the per-client rate limit (still counted in Redis).
-        "API_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
-
-
-def recreate_database(database_url: str) -> None:
-    """Drop and create the benchmark's database; refuse any name not meant for benchmarks."""
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname") or ""
-    if not name.startswith("bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts 'bench'")
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def empty_channel_layer(redis_url: str) -> None:
@@ -130,39 +101,16 @@ def empty_channel_layer(redis_url: str) -> None:
         client.close()
 
 
-def manage(*arguments: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr}")
-    return done.stdout
-
-
 def prepare_agents(options: argparse.Namespace, env: dict[str, str]) -> list[dict]:
-    done = subprocess.run(
-        [
-            str(PYTHON),
-            str(PROJECT / "bench" / "screen_pop_agents.py"),
-            "--agents",
-            str(options.agents),
-            "--service-center",
-            str(options.service_agents),
-        ],
-        cwd=PROJECT,
+    printed = run_python(
+        "bench/screen_pop_agents.py",
+        "--agents",
+        str(options.agents),
+        "--service-center",
+        str(options.service_agents),
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
-    if done.returncode != 0:
-        sys.exit(f"preparing the agents failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(printed.strip().splitlines()[-1])
 
 
 def check_generated_keys(database_url: str, customers: int) -> None:
@@ -197,47 +145,7 @@ def set_up_data(options: argparse.Namespace, env: dict[str, str], agent_ids: lis
     say(f"Loaded in {time.monotonic() - started:.0f} s.")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        # Daphne runs in its own session, so its process group is only it and its children.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start_daphne(name: str, application: str, env: dict[str, str]) -> Server:
-    port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix=f"bench-screen-pop-{name}-", suffix=".log")[1])
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), application],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Server(name=name, process=process, port=port, log_path=log_path)
-
-
-def report_server_errors(server: Server) -> None:
+def report_server_errors(server: Started) -> None:
     """Daphne's log is deleted at the end: show what went wrong in it first."""
     text = server.log_path.read_text(errors="replace")
     if "Traceback" not in text:
@@ -249,21 +157,6 @@ def report_server_errors(server: Server) -> None:
         if EXCEPTION_LINE.match(line) and not line.startswith("Exception inside application")
     )
     say(f"{server.name} logged {text.count('Traceback')} tracebacks: {dict(raised)}")
-
-
-def wait_until_serving(server: Server, path: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            sys.exit(f"{server.name} exited at start; see {server.log_path}")
-        try:
-            with socket.create_connection(("127.0.0.1", server.port), timeout=2) as probe:
-                probe.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-                if probe.recv(64).startswith(b"HTTP/1.1 "):
-                    return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"{server.name} did not answer within a minute; see {server.log_path}")
 
 
 # --- HTTP without blocking the loop -------------------------------------------------------------
@@ -487,6 +380,22 @@ class Traffic:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
+    def offered_call(
+        self, *, call_id: str, kind: str, caller: str, phone: str, counted: bool, due: float
+    ) -> tuple[Call, bytes]:
+        """A call in a queue, and the body of its `offered` event."""
+        call = Call(
+            call_id=call_id,
+            kind=kind,
+            caller=caller,
+            queue=self.queue(),
+            counted=counted,
+            due=due,
+            arrival=asyncio.get_running_loop().create_future(),
+        )
+        event = self.event(call_id=call_id, caller_number=phone, queue=call.queue)
+        return call, json.dumps(event).encode()
+
 
 class ScreenPopDriver:
     """`offered` to the product; the pop is awaited, then the call is ended and wrapped up."""
@@ -499,17 +408,15 @@ class ScreenPopDriver:
 
     def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
         caller, phone = self.traffic.caller()
-        call = Call(
+        call, body = self.traffic.offered_call(
             call_id=f"{self.traffic.run_tag}-pop-{number}",
             kind=self.kind,
             caller=caller,
-            queue=self.traffic.queue(),
+            phone=phone,
             counted=counted,
             due=due,
-            arrival=asyncio.get_running_loop().create_future(),
         )
-        event = self.traffic.event(call_id=call.call_id, caller_number=phone, queue=call.queue)
-        return call, json.dumps(event).encode(), "/api/v1/cti/events"
+        return call, body, "/api/v1/cti/events"
 
     def client_for(self, number: int) -> KeepAliveClient:
         return self.clients[number % len(self.clients)]
@@ -546,17 +453,15 @@ class RelayDriver:
 
     def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
         _, phone = self.traffic.caller()
-        call = Call(
+        call, body = self.traffic.offered_call(
             call_id=f"{self.traffic.run_tag}-relay-{number}",
             kind=self.kind,
             caller=RELAY,
-            queue=self.traffic.queue(),
+            phone=phone,
             counted=counted,
             due=due,
-            arrival=asyncio.get_running_loop().create_future(),
         )
-        event = self.traffic.event(call_id=call.call_id, caller_number=phone, queue=call.queue)
-        return call, json.dumps(event).encode(), f"/relay/{number % self.listeners}"
+        return call, body, f"/relay/{number % self.listeners}"
 
     def client_for(self, number: int) -> KeepAliveClient:
         return self.client
@@ -682,8 +587,8 @@ async def measure(
     *,
     agents: list[dict],
     api_key: str,
-    product: list[Server],
-    relay: Server,
+    product: list[Started],
+    relay: Started,
 ) -> Measurement:
     board = Switchboard()
     agent_sockets = [
@@ -745,16 +650,6 @@ async def measure(
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * fraction
-    lower, upper = math.floor(position), math.ceil(position)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-
 @dataclass
 class Figures:
     counted: int
@@ -796,27 +691,6 @@ def figures_of(calls: list[Call]) -> Figures:
             else math.nan
         ),
     )
-
-
-def machine_description(options: argparse.Namespace) -> dict:
-    with psycopg.connect(options.database_url) as connection:
-        postgres = connection.execute("SHOW server_version").fetchone()[0]
-    client = redis.Redis.from_url(options.redis_url)
-    try:
-        redis_version = client.info("server")["redis_version"]
-    finally:
-        client.close()
-    return {
-        "cores": os.cpu_count(),
-        "load_average": [round(load, 2) for load in os.getloadavg()],
-        "python": platform.python_version(),
-        "django": version("django"),
-        "channels": version("channels"),
-        "channels_redis": version("channels-redis"),
-        "daphne": version("daphne"),
-        "postgresql": postgres,
-        "redis": redis_version,
-    }
 
 
 def report(options: argparse.Namespace, measurement: Measurement, machine: dict) -> dict:
@@ -873,12 +747,7 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         f"{measurement.agent_sockets_closed}. Sender lateness p99 "
         f"{percentile(lateness, 0.99):.1f} ms, max {max(lateness, default=math.nan):.1f} ms."
     )
-    say(
-        f"Machine: {machine['cores']} cores, load {machine['load_average']}, Python "
-        f"{machine['python']}, Django {machine['django']}, Channels {machine['channels']}, "
-        f"channels-redis {machine['channels_redis']}, Daphne {machine['daphne']}, "
-        f"PostgreSQL {machine['postgresql']}, Redis {machine['redis']}"
-    )
+    say(f"Machine: {machine_line(machine)}")
     return {
         "options": {k: v for k, v in vars(options).items() if k != "json"},
         "machine": machine,
@@ -963,25 +832,41 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, stop_on_terminate)
     options = parse_options()
-    env = server_environment(options)
+    # As in production: DEBUG off (Django would keep every query in memory), plain HTTP. The
+    # key is fixed: the agents' sessions are made in another process and must verify in Daphne.
+    env = server_environment(
+        database_url=options.database_url,
+        redis_url=options.redis_url,
+        debug=False,
+        secret_key="bench-screen-pop-not-a-secret-" + "x" * 40,
+    )
     empty_channel_layer(options.redis_url)
     agents, api_key = prepare(options, env)
-    servers: list[Server] = []
+    servers: list[Started] = []
     try:
         product = [
-            start_daphne(f"product{n}", "console.asgi:application", env)
+            start_daphne(
+                "console.asgi:application", env=env, name=f"product{n}", log_prefix=LOG_PREFIX
+            )
             for n in range(options.servers)
         ]
-        relay = start_daphne("relay", "bench.relay_asgi:application", env)
+        relay = start_daphne(
+            "bench.relay_asgi:application", env=env, name="relay", log_prefix=LOG_PREFIX
+        )
         servers = [*product, relay]
         for server in product:
-            wait_until_serving(server, "/healthz")
-        wait_until_serving(relay, "/")
+            wait_until_answering(server, path="/healthz")
+        wait_until_answering(relay, path="/")
         say(f"Daphne: product on {[s.port for s in product]}, relay on {relay.port}.")
         measurement = asyncio.run(
             measure(options, agents=agents, api_key=api_key, product=product, relay=relay)
         )
-        results = report(options, measurement, machine_description(options))
+        machine = machine_description(
+            packages=("django", "channels", "channels-redis", "daphne"),
+            database_url=options.database_url,
+            redis_url=options.redis_url,
+        )
+        results = report(options, measurement, machine)
         if options.json:
             options.json.write_text(json.dumps(results, indent=1, default=str))
             say(f"Figures and every call written to {options.json}.")

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
 import pstats
 import random
 import sys
@@ -31,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from harness import percentile, server_environment, set_up_django
+
 TOKYO = timezone(timedelta(hours=9))
 
 
@@ -209,14 +209,6 @@ async def drive(options: argparse.Namespace, key: str, stopwatch: Stopwatch) -> 
     return timed
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * fraction
-    lower = int(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-
 def print_phases(title: str, timed: list[Timed]) -> None:
     if not timed:
         return
@@ -266,21 +258,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--profile-out", type=Path, default=Path("/tmp/screen_pop.prof"))
     options = parser.parse_args()
-    os.environ.update(
-        {
-            "DATABASE_URL": options.database_url,
-            "REDIS_URL": options.redis_url,
-            "DEBUG": "true",
-            "ENV_FILE": "/dev/null",
-            "DJANGO_SETTINGS_MODULE": "console.settings",
-            "LOG_LEVEL": "WARNING",
-            "API_RATE_LIMIT_PER_MINUTE": "1000000",
-        }
+    # Production settings, as bench/screen_pop.py runs Daphne: with DEBUG every statement would
+    # also be formatted and kept in memory, time that Daphne does not spend.
+    set_up_django(
+        server_environment(
+            database_url=options.database_url, redis_url=options.redis_url, debug=False
+        )
     )
-    sys.path.insert(0, str(PROJECT))
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # the tree moves: other work may add migrations

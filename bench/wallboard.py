@@ -35,54 +35,34 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
-import sys
 import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
-
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def recreate_database(database_url: str) -> None:
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname") or ""
-    if not name.startswith("bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts 'bench'")
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+from harness import (
+    load_average,
+    machine_description,
+    percentile,
+    recreate_database,
+    say,
+    server_environment,
+    set_up_django,
+)
 
 
 def start_django(options: argparse.Namespace) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": options.database_url,
-            "REDIS_URL": options.redis_url,
-            "DEBUG": "true",
-            "ENV_FILE": os.devnull,
-            "DJANGO_SETTINGS_MODULE": "console.settings",
-            "LOG_LEVEL": "WARNING",
-        }
+    # DEBUG at start: the report pages' static files are served from the finders, as production
+    # serves them only after collectstatic.
+    set_up_django(
+        server_environment(
+            database_url=options.database_url, redis_url=options.redis_url, debug=True
+        )
     )
-    import django
     from django.conf import settings
 
-    django.setup()
     # DEBUG keeps every query's SQL in memory: a year of bulk inserts would fill it.
     settings.DEBUG = False
 
@@ -100,7 +80,7 @@ def summary(times: list[float]) -> dict:
     ordered = sorted(times)
     return {
         "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
+        "p95_ms": round(percentile(ordered, 0.95, method="higher"), 2),
         "n": len(ordered),
     }
 
@@ -524,17 +504,9 @@ def measure_reports(floor: Floor, *, days: int) -> dict:
 
 
 def machine() -> dict:
-    from importlib.metadata import version
-
-    with psycopg.connect(os.environ["DATABASE_URL"]) as db:
-        server = db.execute("SHOW server_version").fetchone()[0]
     return {
         "date": datetime.now().isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "django": version("Django"),
-        "postgresql": server,
+        **machine_description(database_url=os.environ["DATABASE_URL"]),
     }
 
 
@@ -590,7 +562,7 @@ def main() -> None:
     results["reports"] = measure_reports(floor, days=options.history_days)
     say(f"  reports: {json.dumps(results['reports'])}")
     results["wallboard"] = measure_wallboard(floor, sizes, options.events)
-    results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["machine"]["load_average_after"] = load_average()
     results["minutes"] = round((time.perf_counter() - started) / 60, 1)
 
     say("\nWallboard as the day grows (ms):")
