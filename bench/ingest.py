@@ -1,14 +1,18 @@
 """Identity-resolution ingest benchmark: speed and accuracy through the real batch API.
 
-    .venv/bin/python bench/ingest.py [--records 100000] [--seed 1] [--clients 2]
+    .venv/bin/python bench/ingest.py [--records 100000] [--seed 1] [--servers 2] [--clients 2]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_ingest]
 
 It generates a labelled set of demo records over both desks (traps included, every record's true
 person known), makes a fresh PostgreSQL database (dropping the one of that name: its name must
-start with "bench"), migrates it, starts Daphne on a free port, creates an `ingest` API key, POSTs
-the records a thousand a batch from a couple of client threads, and reports:
+start with "bench"), migrates it, starts `--servers` Daphne processes (as in production: DEBUG off,
+each on its own free port, as behind a load balancer; one process runs Python on one core at a
+time), creates an `ingest` API key, POSTs the records a thousand a batch (the API's maximum) from
+`--clients` client threads spread evenly over the servers, and reports:
 
-- records per second over the posting phase (what an integrator sees, resolution included);
+- records per second over the posting phase (what an integrator sees, resolution included),
+  with the load average before and after it (the machine may be shared) and the CPU time a
+  batch took in the servers, in PostgreSQL and on the whole machine;
 - pairwise precision and recall of automatic links: pairs of records resolved to one customer
   against pairs that are truly one person;
 - recall when review candidates count as found, i.e. if a steward accepted every suggestion
@@ -16,7 +20,7 @@ the records a thousand a batch from a couple of client threads, and reports:
 - which kinds of generated difference the misses carry, which traps the wrong links joined,
   and a few examples of each.
 
-Nothing is written to docs: copy the figures to docs/BENCHMARKS.md by hand. The server is
+Nothing is written to docs: copy the figures to docs/BENCHMARKS.md by hand. The servers are
 stopped at the end, also on Ctrl-C.
 """
 
@@ -29,6 +33,7 @@ import math
 import os
 import platform
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -63,7 +68,10 @@ def server_environment(database_url: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DEBUG": "true",
+        # Production settings: DEBUG would keep every query's SQL in memory.
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback
         "ENV_FILE": "/dev/null",
         "DJANGO_SETTINGS_MODULE": "console.settings",
         "LOG_LEVEL": "WARNING",
@@ -225,6 +233,67 @@ def request_bodies(labelled: LabelledSet, *, seed: int) -> list[tuple[int, bytes
 # --- posting -----------------------------------------------------------------------------------
 
 
+def _process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its waited-for children, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _machine_busy_seconds() -> float:
+    # The "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal ...
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(values) - values[3] - values[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuUsage:
+    """Where the machine's CPU went while posting: the benchmark's servers, PostgreSQL (all of
+    it, including other users of a shared server), this client, and the whole machine."""
+
+    load_before: tuple[float, float, float]
+    server_pids: list[int]
+    started: dict[str, float]
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, *, server_pids: list[int]) -> CpuUsage:
+        usage = cls(load_before=os.getloadavg(), server_pids=server_pids, started={})
+        usage.started = usage._totals()
+        return usage
+
+    def _totals(self) -> dict[str, float]:
+        # Daphne's own process is the one serving: it runs no workers of its own.
+        return {
+            "servers": sum(_process_cpu_seconds(pid) for pid in self.server_pids),
+            # Backends come and go with the pool: counted while they live, so a lower bound.
+            "postgres": sum(_process_cpu_seconds(pid) for pid in _postgres_pids()),
+            "client": _process_cpu_seconds(os.getpid()),
+            "machine": _machine_busy_seconds(),
+        }
+
+    def stop(self) -> CpuUsage:
+        self.load_after = os.getloadavg()
+        self.seconds = {name: value - self.started[name] for name, value in self._totals().items()}
+        return self
+
+
 @dataclass
 class PostingResult:
     seconds: float
@@ -233,19 +302,26 @@ class PostingResult:
     record_errors: list[dict] = field(default_factory=list)
     failed_batches: list[str] = field(default_factory=list)
     batch_seconds: list[float] = field(default_factory=list)
+    cpu: CpuUsage | None = None
 
 
 def post_batches(
-    bodies: list[tuple[int, bytes]], *, port: int, key: str, clients: int
+    bodies: list[tuple[int, bytes]], *, ports: list[int], key: str, clients: int
 ) -> PostingResult:
     local = threading.local()
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    # Each client thread keeps to one server, the threads spread evenly over the servers.
+    next_client = iter(range(clients))
+    next_client_lock = threading.Lock()
 
     def post(body: bytes) -> tuple[int, bytes, float]:
         started = time.perf_counter()
+        if getattr(local, "port", None) is None:
+            with next_client_lock:
+                local.port = ports[next(next_client) % len(ports)]
         for attempt in range(2):
             if getattr(local, "connection", None) is None:
-                local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                local.connection = http.client.HTTPConnection("127.0.0.1", local.port, timeout=600)
             try:
                 local.connection.request("POST", "/api/v1/source-records/batch", body, headers)
                 response = local.connection.getresponse()
@@ -503,7 +579,8 @@ def print_speed(
     print("== Identity resolution ingest (bench/ingest.py) ==")
     print(
         f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"PostgreSQL {version}; seed {arguments.seed}, {arguments.clients} client threads"
+        f"PostgreSQL {version}; seed {arguments.seed}; {arguments.servers} Daphne processes, "
+        f"{arguments.clients} client threads"
     )
     print(
         f"records: {posting.records_sent:,} ({labelled.people:,} true people) "
@@ -513,6 +590,18 @@ def print_speed(
         f"speed:   {rate:,.0f} records/s ({posting.seconds:.1f} s; per batch p50 "
         f"{statistics.median(times):.2f} s, p95 {p95:.2f} s)   aim ≥ 3,000"
     )
+    if posting.cpu is not None:
+        cpu, per_batch = posting.cpu, 1000 / max(batches, 1)
+        available = posting.seconds * per_batch * (os.cpu_count() or 1)
+        print(
+            f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in cpu.load_before)} "
+            f"before, {' '.join(f'{v:.2f}' for v in cpu.load_after)} after"
+        )
+        print(
+            "CPU while posting, ms a batch: "
+            + ", ".join(f"{name} {value * per_batch:,.0f}" for name, value in cpu.seconds.items())
+            + f" (of {available:,.0f} core-ms a batch on {os.cpu_count()} cores)"
+        )
     print(f"actions: {dict(sorted(posting.actions.items()))}")
     if posting.failed_batches or posting.record_errors:
         print(
@@ -590,7 +679,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000, help="at least this many")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_ingest")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--clients", type=int, default=2, help="concurrent client threads")
+    parser.add_argument(
+        "--servers", type=int, default=2, help="Daphne processes (one per core is the start)"
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=2,
+        help="concurrent client threads, spread over the servers. One a server measured best: "
+        "batches about the same people wait for each other's database locks anyway, and a second "
+        "request in a process slows the one holding them (one Python thread runs at a time)",
+    )
     parser.add_argument("--examples", type=int, default=2, help="examples shown per cause")
     parser.add_argument(
         "--rescore",
@@ -623,15 +722,22 @@ def main() -> None:
             .strip()
             .splitlines()[-1]
         )
-        server = start_server(env)
-        print(f"Daphne on port {server.port} (log {server.log_path}); {len(bodies)} batches")
+        servers = []
         try:
-            posting = post_batches(bodies, port=server.port, key=key, clients=arguments.clients)
+            for _ in range(arguments.servers):
+                servers.append(start_server(env))
+            ports = [server.port for server in servers]
+            print(f"Daphne on ports {ports} (logs {[str(server.log_path) for server in servers]})")
+            print(f"{len(bodies)} batches")
+            usage = CpuUsage.start(server_pids=[server.process.pid for server in servers])
+            posting = post_batches(bodies, ports=ports, key=key, clients=arguments.clients)
+            posting.cpu = usage.stop()
         except KeyboardInterrupt:
-            print("\ninterrupted; stopping the server")
+            print("\ninterrupted; stopping the servers")
             raise SystemExit(130) from None
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
         print_speed(
             posting=posting,
             batches=len(bodies),

@@ -6,10 +6,11 @@ Full account and card numbers never reach the database: a keyed hash recognises 
 
 import hashlib
 import hmac
+from collections.abc import Collection
 
 from django.conf import settings
 
-from customers.bulk_writes import insert_rows, one_of
+from customers.bulk_writes import delete_rows_with_one_of, insert_rows
 from customers.models import Account
 
 
@@ -43,12 +44,18 @@ ACCOUNT_FIELDS = [
 ]
 
 
-def replace_accounts(accounts_by_record: dict[int, list[dict]]) -> None:
-    """A record's accounts are what its latest version says: replace them in two queries.
-    Keyed by source record id."""
+def replace_accounts(
+    accounts_by_record: dict[int, list[dict]], *, new_records: Collection[int] = ()
+) -> None:
+    """A record's accounts are what its latest version says: replace them. Keyed by source
+    record id; records in `new_records` were only just inserted and have none to delete."""
     if not accounts_by_record:
         return
-    Account.objects.filter(one_of("source_record_id", accounts_by_record)).delete()
+    delete_rows_with_one_of(
+        Account,
+        field="source_record_id",
+        values=[record_id for record_id in accounts_by_record if record_id not in new_records],
+    )
     insert_rows(
         Account,
         fields=ACCOUNT_FIELDS,

@@ -17,7 +17,12 @@ from customers.queries import search_customers
 from customers.record_input import MAX_BATCH_RECORDS, validate_records
 from customers.resolution import ingest_source_records
 from customers.serializers import CustomerSummarySerializer, SourceRecordSerializer
-from customers.validation import PayloadTooLarge, StrictSerializer, validated
+from customers.validation import (
+    ParsedJSONField,
+    PayloadTooLarge,
+    StrictSerializer,
+    validated,
+)
 
 
 class CustomerPagination(CursorPagination):
@@ -29,7 +34,7 @@ class CustomerPagination(CursorPagination):
 
 class CustomerListApi(ListAPIView):
     """Customers, searched by `phone` or by `q` (name, kana, customer number or phone, any width or
-    script)."""
+    script, as far as typed); a search answers at most its first 1,000 matches."""
 
     required_scope = "read"
     people_permission = "customers.view_customer"
@@ -80,9 +85,7 @@ class SourceRecordBatchApi(APIView):
             r"^[a-z][a-z0-9_]{0,31}$", help_text="Short name of the source, e.g. loan_cc, atm_svc"
         )
         # Records are checked one by one (validate_records): a bad one is reported, not fatal.
-        records = serializers.ListField(
-            child=serializers.JSONField(allow_null=True), allow_empty=True
-        )
+        records = serializers.ListField(child=ParsedJSONField(allow_null=True), allow_empty=True)
 
     @extend_schema_serializer(component_name="SourceRecordBatchResult")
     class Output(serializers.Serializer):

@@ -7,7 +7,7 @@ goes on answering with the survivor. Everything a merge changes is written into 
 
 from django.db import transaction
 
-from customers.bulk_writes import one_of
+from customers.bulk_writes import rows_with_one_of
 from customers.events import customers_merged, customers_unmerged
 from customers.models import Customer, DecisionKind, MergeDecision, SourceRecord
 from customers.survivorship import refresh_customers
@@ -110,11 +110,12 @@ def kept_apart_pairs(customer_ids) -> set[frozenset]:
     """Pairs of customers a person decided are different (an unmerge or a steward's "keep
     apart"): automatic matching must not join them again."""
     ids = list(customer_ids)
-    if not ids:
-        return set()
-    rows = MergeDecision.objects.filter(
-        one_of("customer_id", ids),
-        one_of("other_customer_id", ids),
-        kind__in=[DecisionKind.UNMERGED, DecisionKind.STEWARD_KEPT_APART],
-    ).values_list("customer_id", "other_customer_id")
+    rows = rows_with_one_of(
+        MergeDecision,
+        field="customer_id",
+        values=ids,
+        columns=["customer_id", "other_customer_id"],
+        other_customer_id=ids,
+        kind=[DecisionKind.UNMERGED, DecisionKind.STEWARD_KEPT_APART],
+    )
     return {frozenset(pair) for pair in rows}

@@ -447,6 +447,11 @@ BLOCKING_KEY_MAX_LENGTH = 200
 _KANA_PREFIX_LENGTH = 2
 
 
+# Keys for finding a caller, not for matching: the rules compare whole phone numbers, so two
+# records that share only these can never be linked, and resolution neither reads nor locks them.
+LOOKUP_ONLY_KEYS = ("tel8:",)
+
+
 def blocking_keys(keys: MatchKeys) -> set[str]:
     """Short keys that two records of one person very likely share at least one of.
 
@@ -461,7 +466,7 @@ def blocking_keys(keys: MatchKeys) -> set[str]:
         blocks.add(f"num:{keys.customer_number}")
     blocks.update(f"tel:{phone}" for phone in keys.phones)
     # The number's last eight digits: finds a caller whose number another system wrote with a
-    # different prefix; for look-ups only, the rules still decide who is who.
+    # different prefix (LOOKUP_ONLY_KEYS).
     blocks.update(f"tel8:{phone[-8:]}" for phone in keys.phones if len(phone) > 8)
     blocks.update(f"mail:{email}" for email in keys.emails)
     if birth := keys.birth_date:

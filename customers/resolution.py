@@ -8,20 +8,28 @@ transaction-level advisory locks on the blocking keys (PostgreSQL); SQLite's wri
 BEGIN (transaction_mode IMMEDIATE) does the same on the embedded default.
 """
 
+import gc
 import hashlib
 import json
-import math
+import threading
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.accounts import replace_accounts, without_full_number
-from customers.bulk_writes import insert_rows, one_of, update_rows
+from customers.bulk_writes import (
+    EncodedJSON,
+    delete_rows_with_one_of,
+    insert_rows,
+    rows_with_one_of,
+    update_rows,
+)
 from customers.match_rules import LINK, MatchVerdict, compare
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
@@ -32,7 +40,7 @@ from customers.models import (
     ReviewCandidate,
     SourceRecord,
 )
-from customers.normalization import MatchKeys, blocking_keys, match_keys
+from customers.normalization import LOOKUP_ONLY_KEYS, MatchKeys, blocking_keys, match_keys
 from customers.survivorship import (
     SURVIVING_FIELDS,
     refresh_customers,
@@ -88,13 +96,16 @@ class _RecordWrite:
     external_id: str
     customer_id: Any
     payload: dict
+    encoded_payload: str
     payload_hash: str
     keys: MatchKeys
+    encoded_keys: str
     blocks: set[str]
     record_updated_at: datetime | None
     # When it was stored: now for a new record; None for an update, whose stored row keeps its
     # own and whose customer existed before, so survivorship reads it back from the database.
     created_at: datetime | None
+    surviving_alone: tuple
     pk: int | None = None
     link_rule: str = ""
     link_score: float | None = None
@@ -117,39 +128,20 @@ class _Batch:
 
 
 def payload_of(record: dict) -> dict:
-    """The record as stored: JSON-ready values, so that the same input hashes the same, and
-    account numbers replaced by their hash and last four digits."""
+    """The record as stored: account numbers replaced by their hash and last four digits."""
     if "accounts" in record:
-        record = {**record, "accounts": [without_full_number(a) for a in record["accounts"]]}
-    return _json_ready(record)
+        return {**record, "accounts": [without_full_number(a) for a in record["accounts"]]}
+    return record
 
 
-def _json_value(value: Any) -> Any:
-    # Most values are text: spared a call.
-    return value if type(value) is str else _json_ready(value)
+def encoded_payload(payload: dict) -> str:
+    """The payload as JSON, keys sorted and dates as their ISO text: the same input always
+    gives the same text, which is hashed to tell a changed record and is what is stored."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _json_ready(value: Any) -> Any:
-    """What `json.loads(json.dumps(value, sort_keys=True, default=str))` gives, built directly
-    for the types a validated record holds (the text in between cost more than the rest of a
-    record's preparation); any other value takes that round trip."""
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
-        return value
-    if kind is float and math.isfinite(value):
-        return value
-    if kind is dict and all(type(key) is str for key in value):
-        return {key: _json_value(value[key]) for key in sorted(value)}
-    if kind is list or kind is tuple:
-        return [_json_value(item) for item in value]
-    if kind is date or kind is datetime:
-        return str(value)
-    return json.loads(json.dumps(value, sort_keys=True, default=str, ensure_ascii=False))
-
-
-def payload_hash(payload: dict) -> str:
-    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(encoded).hexdigest()
+def payload_hash(encoded: str) -> str:
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 # Keys are locked by slot, not one lock each: PostgreSQL's lock table holds a few thousand locks
@@ -179,11 +171,35 @@ def _lock_keys(keys: set[str]) -> None:
         )
 
 
+_batches_resolving = 0
+_batches_resolving_lock = threading.Lock()
+
+
+@contextmanager
+def _garbage_collection_paused():
+    """A batch keeps tens of thousands of objects until it ends; the cyclic collector went
+    through them again and again, a tenth of a batch's time, to free next to nothing. Reference
+    counting frees memory as usual meanwhile. The switch is the process's: with several batches
+    in threads, the collector is on again when the last one ends."""
+    global _batches_resolving
+    with _batches_resolving_lock:
+        _batches_resolving += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _batches_resolving_lock:
+            _batches_resolving -= 1
+            if _batches_resolving == 0:
+                gc.enable()
+
+
 def _record_time(payload: dict) -> datetime | None:
     value = payload.get("updated_at")
     if not value:
         return None
-    parsed = datetime.fromisoformat(value)
+    # Validated input holds a datetime; a record given in code may hold its ISO text.
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
@@ -191,13 +207,16 @@ def _candidates_by_key(keys: set[str], *, system: str, batch_ids: set[str]) -> d
     # Keys first, then each record once: a record shares several keys with a batch, and its
     # stored match keys are the bulk of what is read and parsed.
     keys_of_record: dict[int, list[str]] = defaultdict(list)
-    for key, record_id in BlockingKey.objects.filter(one_of("key", keys)).values_list(
-        "key", "source_record_id"
+    for key, record_id in rows_with_one_of(
+        BlockingKey, field="key", values=keys, columns=["key", "source_record_id"]
     ):
         keys_of_record[record_id].append(key)
     index: dict[str, list[_Candidate]] = defaultdict(list)
-    rows = SourceRecord.objects.filter(one_of("pk", keys_of_record)).values_list(
-        "pk", "system", "external_id", "customer_id", "match_keys"
+    rows = rows_with_one_of(
+        SourceRecord,
+        field="pk",
+        values=keys_of_record,
+        columns=["pk", "system", "external_id", "customer_id", "match_keys"],
     )
     for record_id, record_system, external_id, customer_id, stored_keys in rows:
         if record_system == system and external_id in batch_ids:
@@ -235,6 +254,53 @@ def _best_verdicts(keys: MatchKeys, blocks: set[str], index: dict, batch: _Batch
     return best
 
 
+@dataclass(slots=True)
+class _Incoming:
+    """A record of the batch, prepared before any lock is taken."""
+
+    payload: dict
+    encoded_payload: str
+    payload_hash: str
+    keys: MatchKeys
+    encoded_keys: str
+    blocks: set[str]  # every key, as stored
+    matching_blocks: set[str]  # the keys the match rules can use: those read and locked
+    record_updated_at: datetime | None
+    # The identity of a customer that has only this record, as most new customers do.
+    surviving_alone: tuple
+
+
+@dataclass(slots=True)
+class _Version:
+    """A record version as survivorship reads it."""
+
+    system: str
+    external_id: str
+    payload: dict
+    record_updated_at: datetime | None
+    created_at: datetime | None = None  # orders records; one record needs no order
+
+
+def _incoming(record: dict, *, system: str) -> _Incoming:
+    payload = payload_of(record)
+    encoded = encoded_payload(payload)
+    keys = match_keys(payload)
+    blocks = blocking_keys(keys)
+    updated_at = _record_time(payload)
+    alone = _Version(system, payload["external_id"], payload, updated_at)
+    return _Incoming(
+        payload=payload,
+        encoded_payload=encoded,
+        payload_hash=payload_hash(encoded),
+        keys=keys,
+        encoded_keys=json.dumps(keys.as_dict(), ensure_ascii=False),
+        blocks=blocks,
+        matching_blocks={block for block in blocks if not block.startswith(LOOKUP_ONLY_KEYS)},
+        record_updated_at=updated_at,
+        surviving_alone=surviving_row(surviving_values([alone])),
+    )
+
+
 @dataclass
 class IngestOutcome:
     results: list[RecordOutcome]
@@ -243,41 +309,42 @@ class IngestOutcome:
         return [result.as_json() for result in self.results]
 
 
-@transaction.atomic
 def ingest_source_records(
     *, system: str, records: list[dict], decided_by_system: str = ""
 ) -> IngestOutcome:
     """Upsert valid records by (system, external_id) and resolve each to a customer."""
-    prepared = []
-    for record in records:
-        payload = payload_of(record)
-        keys = match_keys(payload)
-        prepared.append((payload, keys, blocking_keys(keys)))
-    batch_ids = {payload["external_id"] for payload, _, _ in prepared}
-    all_blocks = set().union(*(blocks for _, _, blocks in prepared)) if prepared else set()
+    with _garbage_collection_paused(), transaction.atomic():
+        return _ingest(system=system, records=records, decided_by_system=decided_by_system)
+
+
+def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> IngestOutcome:
+    incoming = [_incoming(record, system=system) for record in records]
+    batch_ids = {item.payload["external_id"] for item in incoming}
+    all_blocks = set().union(*(item.matching_blocks for item in incoming))
     _lock_keys(all_blocks | {f"record:{system}:{external_id}" for external_id in batch_ids})
 
     existing = {
         record.external_id: record
-        for record in SourceRecord.objects.filter(
-            one_of("external_id", batch_ids), system=system
-        ).values_list("external_id", "pk", "customer_id", "payload_hash", named=True)
+        for record in rows_with_one_of(
+            SourceRecord,
+            field="external_id",
+            values=batch_ids,
+            columns=["external_id", "pk", "customer_id", "payload_hash"],
+            named=True,
+            system=system,
+        )
     }
     index = _candidates_by_key(all_blocks, system=system, batch_ids=batch_ids)
     batch = _Batch(system=system)
-    kept_apart = kept_apart_pairs(
-        {candidate.customer_id for candidates in index.values() for candidate in candidates}
-        | {record.customer_id for record in existing.values()}
-    )
     results: list[RecordOutcome] = []
     changed: list[_RecordWrite] = []
     indexed: set[tuple[str, str]] = set()
 
-    for payload, keys, blocks in prepared:
+    for item in incoming:
+        payload, keys, blocks = item.payload, item.keys, item.matching_blocks
         external_id = payload["external_id"]
-        digest = payload_hash(payload)
         stored = existing.get(external_id)
-        if stored is not None and stored.payload_hash == digest:
+        if stored is not None and stored.payload_hash == item.payload_hash:
             results.append(RecordOutcome(external_id, stored.customer_id, Action.UNCHANGED))
             _add_to_index(index, indexed, blocks, (system, external_id), stored.customer_id, keys)
             continue
@@ -300,21 +367,25 @@ def ingest_source_records(
             external_id=external_id,
             customer_id=customer_id,
             payload=payload,
-            payload_hash=digest,
+            encoded_payload=item.encoded_payload,
+            payload_hash=item.payload_hash,
             keys=keys,
-            blocks=blocks,
-            record_updated_at=_record_time(payload),
+            encoded_keys=item.encoded_keys,
+            blocks=item.blocks,
+            record_updated_at=item.record_updated_at,
             created_at=None if stored is not None else timezone.now(),
+            surviving_alone=item.surviving_alone,
             pk=None if stored is None else stored.pk,
         )
         if match is not None:
             record.link_rule, record.link_score = match.rule, match.score
         changed.append(record)
         # A record that links to several customers ties them together: merge them into the
-        # customer it joined, unless a person has decided they are different people.
+        # customer it joined, unless a person has decided they are different people (asked
+        # only here: a batch has a few such records, and thousands of candidate customers).
         for other_id, verdict in links:
             other_id = batch.current(other_id)
-            if other_id == customer_id or frozenset((customer_id, other_id)) in kept_apart:
+            if other_id == customer_id or kept_apart_pairs({customer_id, other_id}):
                 continue
             batch.absorbed_into[other_id] = customer_id
             batch.merges.append((customer_id, other_id, verdict, external_id))
@@ -371,9 +442,9 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
                 record.system,
                 record.external_id,
                 record.customer_id,
-                record.payload,
+                EncodedJSON(record.encoded_payload),
                 record.payload_hash,
-                record.keys.as_dict(),
+                EncodedJSON(record.encoded_keys),
                 record.record_updated_at,
                 record.link_rule,
                 record.link_score,
@@ -393,16 +464,17 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
         rows=[
             (
                 record.pk,
-                record.payload,
+                EncodedJSON(record.encoded_payload),
                 record.payload_hash,
-                record.keys.as_dict(),
+                EncodedJSON(record.encoded_keys),
                 record.record_updated_at,
             )
             for record in updated
         ],
     )
-    if updated:
-        BlockingKey.objects.filter(one_of("source_record_id", [r.pk for r in updated])).delete()
+    delete_rows_with_one_of(
+        BlockingKey, field="source_record_id", values=[record.pk for record in updated]
+    )
     insert_rows(
         BlockingKey,
         fields=["key", "source_record_id"],
@@ -413,7 +485,8 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
             record.pk: record.payload["accounts"]
             for record in changed
             if "accounts" in record.payload
-        }
+        },
+        new_records={record.pk for record in created},
     )
     new_ids = set(batch.new_customers)
     insert_rows(
@@ -458,15 +531,16 @@ def _insert_customers(new_ids: list, settled: dict) -> None:
         Customer,
         fields=["id", *SURVIVING_FIELDS, "created_at", "updated_at"],
         rows=[
-            (
-                customer_id,
-                *surviving_row(surviving_values(settled.get(customer_id, []))),
-                now,
-                now,
-            )
+            (customer_id, *_surviving_row_of(settled.get(customer_id, [])), now, now)
             for customer_id in new_ids
         ],
     )
+
+
+def _surviving_row_of(records: list[_RecordWrite]) -> tuple:
+    if len(records) == 1:
+        return records[0].surviving_alone  # worked out before the lock was taken
+    return surviving_row(surviving_values(records))
 
 
 def _merge(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_system: str) -> None:
@@ -501,9 +575,12 @@ def _open_reviews(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_sy
     if not reviews:
         return
     already = set(
-        ReviewCandidate.objects.filter(
-            one_of("source_record_id", [record.pk for record, _, _ in reviews.values()])
-        ).values_list("source_record_id", "candidate_customer_id")
+        rows_with_one_of(
+            ReviewCandidate,
+            field="source_record_id",
+            values=[record.pk for record, _, _ in reviews.values()],
+            columns=["source_record_id", "candidate_customer_id"],
+        )
     )
     fresh = [item for key, item in reviews.items() if key not in already]
     ReviewCandidate.objects.bulk_create(

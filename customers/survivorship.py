@@ -12,7 +12,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from customers.bulk_writes import one_of, update_rows
+from customers.bulk_writes import rows_with_one_of, update_rows
 from customers.models import Customer, SourceRecord
 from customers.normalization import (
     normalise_date,
@@ -104,13 +104,18 @@ def refresh_customers(customer_ids: Iterable) -> None:
     if not ids:
         return
     records_by_customer: dict = {customer_id: [] for customer_id in ids}
-    for record in SourceRecord.objects.filter(one_of("customer_id", ids)).values_list(
-        "customer_id",
-        "system",
-        "external_id",
-        "payload",
-        "record_updated_at",
-        "created_at",
+    for record in rows_with_one_of(
+        SourceRecord,
+        field="customer_id",
+        values=ids,
+        columns=[
+            "customer_id",
+            "system",
+            "external_id",
+            "payload",
+            "record_updated_at",
+            "created_at",
+        ],
         named=True,
     ):
         records_by_customer[record.customer_id].append(record)

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 READ_SETTINGS = """
@@ -116,3 +119,10 @@ def test_the_asgi_process_freezes_what_it_loads_at_start():
     assert int(unfrozen) < 1_000
     # The views come with the URL configuration, loaded before the freeze.
     assert views_loaded == "True"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_postgresql_connections_do_not_jit_compile_queries(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

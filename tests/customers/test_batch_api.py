@@ -1,5 +1,8 @@
 """The source-record batch API: upsert, resolve, report bad records, store nothing of them."""
 
+import hashlib
+import json
+
 import pytest
 
 from customers.models import Account, BlockingKey, Customer, SourceRecord
@@ -81,6 +84,18 @@ def test_same_batch_again_is_unchanged(ingest):
         SourceRecord.objects.count(),
         BlockingKey.objects.count(),
     )
+
+
+def test_payload_hash_is_of_the_stored_payload_so_earlier_hashes_still_match(ingest):
+    # Records stored by earlier versions were hashed this way: a new encoding must agree, or
+    # every unchanged record sent again would count as changed.
+    ingest("loan_cc", TARO_LOAN)
+
+    stored = SourceRecord.objects.get()
+    canonical = json.dumps(stored.payload, sort_keys=True, ensure_ascii=False)
+    assert stored.payload_hash == hashlib.sha256(canonical.encode()).hexdigest()
+    assert stored.payload["birth_date"] == "1980-04-01"
+    assert stored.payload["updated_at"] == "2026-11-01 10:00:00+09:00"
 
 
 def test_changed_record_is_updated_and_survivorship_takes_the_newest(ingest):
