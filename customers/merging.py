@@ -5,6 +5,8 @@ goes on answering with the survivor. Everything a merge changes is written into 
 `undo`, so that an unmerge puts back exactly what was there, including each record's link.
 """
 
+import uuid
+
 from django.db import transaction
 
 from customers.bulk_writes import rows_with_one_of
@@ -107,15 +109,27 @@ def _announce_on_commit(signal, decision: MergeDecision) -> None:
 
 
 def kept_apart_pairs(customer_ids) -> set[frozenset]:
-    """Pairs of customers a person decided are different (an unmerge or a steward's "keep
-    apart"): automatic matching must not join them again."""
-    ids = list(customer_ids)
+    """Pairs of the given (current) customers a person decided are different (an unmerge or a
+    steward's "keep apart"): automatic matching must not join them again. A decision about a
+    customer since merged into another holds for the survivor: A kept apart from B, then A
+    merged into C, keeps C apart from B."""
+    # As the database gives them back, whatever the caller holds (UUIDs or their text).
+    ids = [uuid.UUID(str(customer_id)) for customer_id in customer_ids]
+    survivor_of = {customer_id: customer_id for customer_id in ids}
+    survivor_of.update(
+        rows_with_one_of(
+            Customer, field="merged_into_id", values=ids, columns=["pk", "merged_into_id"]
+        )
+    )
+    people = list(survivor_of)
     rows = rows_with_one_of(
         MergeDecision,
         field="customer_id",
-        values=ids,
+        values=people,
         columns=["customer_id", "other_customer_id"],
-        other_customer_id=ids,
+        other_customer_id=people,
         kind=[DecisionKind.UNMERGED, DecisionKind.STEWARD_KEPT_APART],
     )
-    return {frozenset(pair) for pair in rows}
+    pairs = {frozenset((survivor_of[one], survivor_of[other])) for one, other in rows}
+    # Both sides merged into one customer since (a person merged them after all): no pair.
+    return {pair for pair in pairs if len(pair) == 2}

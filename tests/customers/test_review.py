@@ -169,6 +169,27 @@ def test_kept_apart_records_do_not_merge_when_the_record_comes_back_changed(stew
     assert not MergeDecision.objects.filter(kind=DecisionKind.MERGED).exists()
 
 
+def test_a_keep_apart_decision_holds_after_one_side_is_merged_into_a_third(steward):
+    candidate = namesakes_in_review()
+    keep_apart(candidate=candidate, decided_by=steward, reason="Twins, per the branch.")
+    ingest("card_sys", {"external_id": "C-1", "name": "佐藤 ショウタ", "phones": ["03-5555-0000"]})
+    loan_customer = record("loan_cc", "L-500").customer
+    merge_customers(
+        survivor=record("card_sys", "C-1").customer,
+        absorbed=loan_customer,
+        rule="steward",
+        decided_by=steward,
+        reason="Same person, per the card application.",
+    )
+
+    ingest("atm_svc", SHOTA_ATM | {"phones": ["080-3333-4444", "090-1111-2222"]})
+
+    assert record("atm_svc", "A-900").customer != record("loan_cc", "L-500").customer
+    assert not MergeDecision.objects.filter(
+        kind=DecisionKind.MERGED, other_customer=record("atm_svc", "A-900").customer
+    ).exists()
+
+
 @pytest.mark.parametrize("decide", [link_candidate, keep_apart])
 @pytest.mark.parametrize("reason", ["", "   ", "\u3000"])
 def test_a_decision_needs_a_reason(steward, decide, reason):
