@@ -102,9 +102,8 @@ class _RecordWrite:
     encoded_keys: str
     blocks: set[str]
     record_updated_at: datetime | None
-    # When it was stored: now for a new record; None for an update, whose stored row keeps its
-    # own and whose customer existed before, so survivorship reads it back from the database.
-    created_at: datetime | None
+    # When this version is stored (now): a new record's creation, an update's change.
+    updated_at: datetime
     surviving_alone: tuple
     pk: int | None = None
     link_rule: str = ""
@@ -278,7 +277,7 @@ class _Version:
     external_id: str
     payload: dict
     record_updated_at: datetime | None
-    created_at: datetime | None = None  # orders records; one record needs no order
+    updated_at: datetime | None = None  # orders records; one record needs no order
 
 
 def _incoming(record: dict, *, system: str) -> _Incoming:
@@ -373,7 +372,7 @@ def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> Inge
             encoded_keys=item.encoded_keys,
             blocks=item.blocks,
             record_updated_at=item.record_updated_at,
-            created_at=None if stored is not None else timezone.now(),
+            updated_at=timezone.now(),
             surviving_alone=item.surviving_alone,
             pk=None if stored is None else stored.pk,
         )
@@ -448,8 +447,8 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
                 record.record_updated_at,
                 record.link_rule,
                 record.link_score,
-                record.created_at,
-                record.created_at,
+                record.updated_at,
+                record.updated_at,
             )
             for record in created
         ],
@@ -457,10 +456,9 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
     )
     for record, pk in zip(created, pks, strict=True):
         record.pk = pk
-    # The stored updated_at is left as it was, which is what writing back the value read did.
     update_rows(
         SourceRecord,
-        fields=["payload", "payload_hash", "match_keys", "record_updated_at"],
+        fields=["payload", "payload_hash", "match_keys", "record_updated_at", "updated_at"],
         rows=[
             (
                 record.pk,
@@ -468,6 +466,7 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
                 record.payload_hash,
                 EncodedJSON(record.encoded_keys),
                 record.record_updated_at,
+                record.updated_at,
             )
             for record in updated
         ],

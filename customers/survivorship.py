@@ -50,14 +50,14 @@ class RecordVersion(Protocol):
     external_id: str
     payload: dict
     record_updated_at: datetime | None
-    created_at: datetime | None
+    updated_at: datetime | None
 
 
 def _newest_first(records: Iterable[RecordVersion]) -> list[RecordVersion]:
-    # Ties (records without a time) fall back to creation order, then to the record's key, so
-    # the outcome never depends on query order.
+    # A record without a time of its own counts from when its current version was stored. Ties
+    # fall back to the record's key, so the outcome never depends on query order.
     def order(record: RecordVersion):
-        updated = record.record_updated_at or record.created_at
+        updated = record.record_updated_at or record.updated_at
         return (updated.timestamp() if updated else 0.0, record.system, record.external_id)
 
     return sorted(records, key=order, reverse=True)
@@ -114,7 +114,7 @@ def refresh_customers(customer_ids: Iterable) -> None:
             "external_id",
             "payload",
             "record_updated_at",
-            "created_at",
+            "updated_at",
         ],
         named=True,
     ):

@@ -108,6 +108,21 @@ def test_changed_record_is_updated_and_survivorship_takes_the_newest(ingest):
     assert Customer.objects.get(pk=result["customer_id"]).address == "東京都渋谷区1-2-3"
 
 
+def test_a_record_changed_without_a_time_of_its_own_counts_from_when_the_change_came(ingest):
+    loan = TARO_LOAN | {"updated_at": None}
+    ingest("loan_cc", loan)
+    ingest("atm_svc", TARO_ATM | {"address": "東京都中野区2-2-2"})
+    customer = SourceRecord.objects.get(system="loan_cc").customer
+    customer.refresh_from_db()
+    assert customer.address == "東京都中野区2-2-2"  # the ATM record came later
+
+    ingest("loan_cc", loan | {"address": "東京都渋谷区1-2-3"})
+
+    customer.refresh_from_db()
+    assert customer.address == "東京都渋谷区1-2-3"
+    assert customer.field_sources["address"] == "loan_cc:L-000123"
+
+
 def test_account_numbers_are_never_stored_in_full(ingest):
     ingest("loan_cc", TARO_LOAN)
 
