@@ -14,7 +14,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from console.models import Agent, AgentMessage, AgentState, ViewAudit
-from contacts.models import Case, CaseKind, CaseStatus, Contact, ContactState, Desk
+from contacts.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Contact,
+    ContactState,
+    Desk,
+    Queue,
+)
 from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
 from tests.e2e.conftest import log_in, post_call_event, press_access_key, screenshot
@@ -350,6 +359,14 @@ def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
         owner_desk=Desk.CONTACT_CENTER,
         subject="返済日の変更",
         opened_at=timezone.now() - timedelta(days=2),
+    )
+    Contact.objects.create(  # an earlier call: the pop's recent contacts are the history
+        customer=customer,
+        channel=Channel.PHONE,
+        queue=Queue.objects.get(name="loans"),
+        desk=Desk.CONTACT_CENTER,
+        state=ContactState.WRAPPED_UP,
+        offered_at=timezone.now() - timedelta(days=3),
     )
     make_agent("agent001")
     page = open_console(logged_in_page, "agent001")
