@@ -123,7 +123,11 @@ class Account(models.Model):
                 fields=["source_record", "number_hash"], name="unique_account_per_record"
             )
         ]
-        indexes = [models.Index(fields=["number_hash"], name="account_number_hash")]
+        indexes = [
+            models.Index(fields=["number_hash"], name="account_number_hash"),
+            # An ATM reports the card's last four digits with the holder's name.
+            models.Index(fields=["last4", "kind"], name="account_last4_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.masked_number}"
