@@ -8,22 +8,12 @@ from rest_framework import serializers
 from customers.models import AccountKind
 from customers.record_input import SourceRecordInput, validate_records
 from customers.validation import NotPlain, plain_errors, quick_validator
+from tests.customers.people import TARO_LOAN
 
 REFUSED = "refused by the serializer"
 NOT_PLAIN = "left to the serializer"
 
-PLAIN_RECORD = {
-    "external_id": "L-000123",
-    "customer_number": "C0012345",
-    "name": "山田 太郎",
-    "name_kana": "ヤマダ タロウ",
-    "birth_date": "1980-04-01",
-    "gender": "M",
-    "phones": ["090-1234-5678"],
-    "emails": ["taro@example.jp"],
-    "postal_code": "160-0022",
-    "address": "東京都新宿区新宿1-1-1",
-    "updated_at": "2026-11-01T10:00:00+09:00",
+PLAIN_RECORD = TARO_LOAN | {
     "attributes": {"desk": "contact_center"},
     "accounts": [
         {
