@@ -33,13 +33,8 @@ import math
 import os
 import platform
 import random
-import secrets
 import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -48,12 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from harness import (
+    manage,
+    recreate_database,
+    server_environment,
+    set_up_django,
+    start_daphne,
+    wait_until_answering,
+)
 
-PROJECT = Path(__file__).resolve().parent.parent
-PYTHON = PROJECT / ".venv" / "bin" / "python"
-DAPHNE = PROJECT / ".venv" / "bin" / "daphne"
 BATCH_SIZE = 1000  # the batch API's maximum
 # Demo people average a little under 1.5 records (45% are known to both desks).
 RECORDS_PER_PERSON_GUESS = 1.45
@@ -62,110 +60,6 @@ RecordKey = tuple[str, str]  # (system, external_id)
 
 
 # --- setting up --------------------------------------------------------------------------------
-
-
-def server_environment(database_url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        # Production settings: DEBUG would keep every query's SQL in memory.
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback
-        "ENV_FILE": "/dev/null",
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "LOG_LEVEL": "WARNING",
-        # The benchmark measures ingestion, not the per-client rate limit.
-        "API_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
-    env.pop("REDIS_URL", None)  # the embedded cache and channel layer: nothing shared is touched
-    return env
-
-
-def recreate_database(database_url: str) -> str:
-    """Drop and create the benchmark's database; refuse any name not meant for benchmarks."""
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname") or ""
-    if not name.startswith("bench"):
-        sys.exit(
-            f"refusing to drop database {name!r}: a benchmark database's name starts "
-            "with 'bench' (e.g. .../bench_ingest)"
-        )
-    admin = psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True)
-    with admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = admin.execute("SHOW server_version").fetchone()[0]
-    return version
-
-
-def manage(*arguments: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", *arguments],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(arguments)} failed:\n{done.stderr}")
-    return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        # Daphne runs in its own session, so its process group is only it and its children.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start_server(env: dict[str, str]) -> Server:
-    port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix="bench-ingest-daphne-", suffix=".log")[1])
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "console.asgi:application"],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process=process, port=port, log_path=log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"Daphne exited at start; see {log_path}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            connection.close()
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.stop()
-    sys.exit(f"Daphne did not answer within a minute; see {log_path}")
 
 
 # --- the labelled records ----------------------------------------------------------------------
@@ -181,9 +75,6 @@ class LabelledSet:
 
 
 def generate_labelled_set(*, minimum_records: int, seed: int) -> LabelledSet:
-    import django
-
-    django.setup()
     from customers.demo_data import generate_people
 
     count = math.ceil(minimum_records / RECORDS_PER_PERSON_GUESS)
@@ -699,9 +590,10 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
-    env = server_environment(arguments.database_url)
-    os.environ.update(env)
-    sys.path.insert(0, str(PROJECT))
+    # Production settings (DEBUG would keep every query's SQL in memory); no Redis: the embedded
+    # cache and channel layer, nothing shared is touched.
+    env = server_environment(database_url=arguments.database_url, debug=False)
+    set_up_django(env)
     # A terminal's Ctrl-C raises KeyboardInterrupt; a plain kill should stop the server too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
@@ -724,8 +616,15 @@ def main() -> None:
         )
         servers = []
         try:
-            for _ in range(arguments.servers):
-                servers.append(start_server(env))
+            for number in range(arguments.servers):
+                server = start_daphne(
+                    "console.asgi:application",
+                    env=env,
+                    name=f"daphne{number}",
+                    log_prefix="bench-ingest",
+                )
+                servers.append(server)
+                wait_until_answering(server)
             ports = [server.port for server in servers]
             print(f"Daphne on ports {ports} (logs {[str(server.log_path) for server in servers]})")
             print(f"{len(bodies)} batches")
