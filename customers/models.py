@@ -71,7 +71,6 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "external_id"], name="unique_source_record")
         ]
-        indexes = [models.Index(fields=["customer"], name="source_record_customer")]
 
     def __str__(self) -> str:
         return f"{self.system}:{self.external_id}"
@@ -103,8 +102,9 @@ class Account(models.Model):
     """A product a customer holds, as a source system reports it. The full number is never
     stored: only a keyed hash (to recognise it again) and the last four digits."""
 
+    # Indexed by unique_account_per_record, which starts with it.
     source_record = models.ForeignKey(
-        SourceRecord, on_delete=models.CASCADE, related_name="accounts"
+        SourceRecord, on_delete=models.CASCADE, related_name="accounts", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     number_hash = models.CharField(max_length=64)
@@ -155,7 +155,10 @@ class MergeDecision(models.Model):
     """
 
     kind = models.CharField(max_length=24, choices=DecisionKind.choices)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="decisions")
+    # Indexed by decision_customer_kind, which starts with it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="decisions", db_index=False
+    )
     other_customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
