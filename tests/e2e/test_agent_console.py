@@ -77,6 +77,21 @@ def go_available(page) -> None:
     expect(page.locator("#agent-state")).to_have_attribute("data-state", "available")
 
 
+def offer_call(
+    base_url: str, key: str, *, caller: str = CALLER, event_id: str = "e1", call_id: str = "call-1"
+) -> dict:
+    """A call from `caller` offered to the loans queue, no agent named."""
+    return post_call_event(
+        base_url,
+        key,
+        event_id=event_id,
+        call_id=call_id,
+        type="offered",
+        queue="loans",
+        **{"from": caller.replace("-", "")},
+    )
+
+
 def test_agent_answers_notes_and_transfers_and_the_service_desk_sees_it(
     daphne_server, logged_in_page, browser_errors, known_caller, cti_key
 ):
@@ -86,15 +101,7 @@ def test_agent_answers_notes_and_transfers_and_the_service_desk_sees_it(
     go_available(taro)
 
     # A known customer calls the loans queue: the console pops the name.
-    offered = post_call_event(
-        daphne_server.url,
-        cti_key,
-        event_id="e1",
-        call_id="call-1",
-        type="offered",
-        queue="loans",
-        **{"from": CALLER.replace("-", "")},
-    )
+    offered = offer_call(daphne_server.url, cti_key)
     assert offered["agent"] == "agent001"
     expect(taro.locator("#caller-name")).to_have_text(NAME)
     expect(taro.locator("#agent-state")).to_have_attribute("data-state", "on_call")
@@ -200,15 +207,7 @@ def test_console_reconnects_and_resumes_after_the_server_drops_the_socket(
     # posted and must get the pop by resuming, not live.
     taro.context.set_offline(True)
     daphne_server.start()
-    offered = post_call_event(
-        daphne_server.url,
-        cti_key,
-        event_id="e1",
-        call_id="call-1",
-        type="offered",
-        queue="loans",
-        **{"from": CALLER.replace("-", "")},
-    )
+    offered = offer_call(daphne_server.url, cti_key)
     assert offered["agent"] == "agent001"
     pop = AgentMessage.objects.get(agent__user__username="agent001", body__type="screen_pop")
     assert pop.seq > seen_before_the_drop
@@ -248,15 +247,7 @@ def test_the_next_agent_signed_in_in_the_same_tab_gets_their_own_screen_pop(
     log_in(page, daphne_server.url, "agent002", next_path="/console/")
     expect(page.locator("#connection")).to_have_attribute("data-connected", "true")
     go_available(page)
-    offered = post_call_event(
-        daphne_server.url,
-        cti_key,
-        event_id="e1",
-        call_id="call-1",
-        type="offered",
-        queue="loans",
-        **{"from": CALLER.replace("-", "")},
-    )
+    offered = offer_call(daphne_server.url, cti_key)
 
     assert offered["agent"] == "agent002"
     expect(page.locator("#caller-name")).to_have_text(NAME)
@@ -334,18 +325,6 @@ def test_an_atm_incident_during_the_call_updates_the_callers_context(
     expect(page.locator("li.alert").filter(has_text="ATM")).to_have_count(1)
     screenshot(page, "atm-incident-during-call")
     assert browser_errors.errors == []
-
-
-def offer_call(base_url: str, key: str, *, caller: str = CALLER, event_id: str = "e1") -> dict:
-    return post_call_event(
-        base_url,
-        key,
-        event_id=event_id,
-        call_id=f"call-{event_id}",
-        type="offered",
-        queue="loans",
-        **{"from": caller.replace("-", "")},
-    )
 
 
 def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
