@@ -217,36 +217,21 @@ def save_live_figures(legs: list) -> None:
 
     from django.db.models import F
 
-    from console.live_stats import COUNTED
+    from console.live_stats import COUNTED, share_of_contact
     from console.models import LiveContactFigures, LiveQueueFigures
-    from contacts.handle_time import contact_figures, local_day_and_hour
 
     totals = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     rows = []
     for leg in legs:
-        figures = contact_figures(
-            state=leg.state,
-            offered_at=leg.offered_at,
-            answered_at=leg.answered_at,
-            ended_at=leg.ended_at,
-            wrapped_up_at=leg.wrapped_up_at,
-            hold_seconds=leg.hold_seconds,
-            service_level_seconds=leg.queue.service_level_seconds,
-        )
-        day, hour = local_day_and_hour(leg.offered_at)
-        values = {
-            "offered": figures.offered,
-            "answered": figures.answered,
-            "answered_within_service_level": figures.answered_within_service_level,
-            "abandoned": figures.abandoned,
-            "handled": figures.handled,
-            "handle_seconds": round(figures.handle_seconds, 3),
-        }
+        share = share_of_contact(leg)
+        values = dict(zip(COUNTED, share.values, strict=True))
         rows.append(
-            LiveContactFigures(contact_id=leg.id, day=day, hour=hour, queue=leg.queue, **values)
+            LiveContactFigures(
+                contact_id=leg.id, day=share.day, hour=share.hour, queue=leg.queue, **values
+            )
         )
         for name, value in values.items():
-            totals[(day, hour, leg.queue.pk)][name] += value
+            totals[share.key][name] += value
     LiveContactFigures.objects.bulk_create(rows, batch_size=5000)
     for (day, hour, queue_id), values in totals.items():
         moved = LiveQueueFigures.objects.filter(day=day, hour=hour, queue_id=queue_id).update(

@@ -42,7 +42,7 @@ LIVE_DAYS_KEPT = 2
 
 
 @dataclass(frozen=True)
-class _Share:
+class Share:
     day: date
     hour: int
     queue_id: int
@@ -80,7 +80,7 @@ def note_call_change(contacts: list[Contact], *, created: list[Contact] = ()) ->
     for contact in counted:
         row = stored.get(contact.pk)
         old = _share_of_row(row) if row else None
-        new = _share_of_contact(contact)
+        new = share_of_contact(contact)
         if old == new:
             continue
         row = row or LiveContactFigures(contact_id=contact.pk)
@@ -94,7 +94,8 @@ def note_call_change(contacts: list[Contact], *, created: list[Contact] = ()) ->
         transaction.on_commit(lambda: _move_totals(moves))
 
 
-def _share_of_contact(contact: Contact) -> _Share:
+def share_of_contact(contact: Contact) -> Share:
+    """What one contact adds to its queue's figures for the hour it was offered in."""
     figures = contact_figures(
         state=contact.state,
         offered_at=contact.offered_at,
@@ -105,7 +106,7 @@ def _share_of_contact(contact: Contact) -> _Share:
         service_level_seconds=contact.queue.service_level_seconds,
     )
     day, hour = local_day_and_hour(contact.offered_at)
-    return _Share(
+    return Share(
         day=day,
         hour=hour,
         queue_id=contact.queue_id,
@@ -120,8 +121,8 @@ def _share_of_contact(contact: Contact) -> _Share:
     )
 
 
-def _share_of_row(row: LiveContactFigures) -> _Share:
-    return _Share(
+def _share_of_row(row: LiveContactFigures) -> Share:
+    return Share(
         day=row.day,
         hour=row.hour,
         queue_id=row.queue_id,
@@ -129,7 +130,7 @@ def _share_of_row(row: LiveContactFigures) -> _Share:
     )
 
 
-def _add_difference(changes: dict[tuple, list], old: _Share | None, new: _Share) -> None:
+def _add_difference(changes: dict[tuple, list], old: Share | None, new: Share) -> None:
     for share, sign in ((old, -1), (new, 1)):
         if share is None:
             continue
