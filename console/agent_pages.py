@@ -2,7 +2,6 @@
 console.agent_actions and answer JSON (the page updates itself from the websocket)."""
 
 from django import forms
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import JsonResponse
@@ -17,6 +16,7 @@ from console.call_handling import screen_pop
 from console.customer_pages import SearchForm
 from console.labels import script_labels
 from console.models import Agent
+from console.roles import requires
 from contacts.models import Contact, ContactState, Queue, WrapUpCode
 
 LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
@@ -27,10 +27,7 @@ OPEN_CONTACT = Q(state__in=LIVE_STATES) | Q(
 )
 
 
-def agent_only(view):
-    return login_required(
-        permission_required("console.use_agent_console", raise_exception=True)(view)
-    )
+agent_only = requires("console.use_agent_console")
 
 
 def _labels(queues) -> dict:

@@ -3,7 +3,6 @@ queue. Each view reads its input, calls one function of the customers room and r
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -21,6 +20,7 @@ from console.case_handling import (
     unresolved_incidents,
     update_case_status,
 )
+from console.roles import requires
 from console.timeline import customer_timeline, open_cases
 from contacts.cases import CaseError
 from contacts.models import Case, CaseStatus, Channel, Desk
@@ -40,15 +40,6 @@ TIMELINE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 100
 REVIEW_PAGE_SIZE = 50
 MAX_REASON_LENGTH = 2000
-
-
-def requires(permission: str):
-    """Signed-in people only (others go to the login page); without the permission, 403."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
 
 
 class SearchForm(forms.Form):

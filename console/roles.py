@@ -4,6 +4,7 @@ Groups are (re)made after every `migrate`, so a new permission reaches its role 
 step; admins are also staff (the Django admin is theirs).
 """
 
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import Group, Permission
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -69,3 +70,12 @@ def assign_role(*, user, role: str) -> None:
 
 def roles_of(user) -> list[str]:
     return sorted(group.name for group in user.groups.all() if group.name in ROLE_PERMISSIONS)
+
+
+def requires(permission: str):
+    """Signed-in people only (others go to the login page); without the permission, 403."""
+
+    def decorate(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorate

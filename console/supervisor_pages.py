@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, QueryDict
@@ -30,6 +29,7 @@ from console.reports import (
     figure_cells,
     figures_json,
 )
+from console.roles import requires
 from contacts.handle_time import tokyo_today
 from contacts.models import Desk, Queue
 from contacts.queues import (
@@ -46,13 +46,6 @@ MAX_HOURLY_RANGE_DAYS = 31
 MAX_ROLL_UP_DAYS = 92
 DEFAULT_REPORT_DAYS = 7
 DEFAULT_COMPARISON_DAYS = 30
-
-
-def requires(permission: str):
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
 
 
 def _today() -> date:
