@@ -21,6 +21,14 @@ def client_with_scopes(api):
 
 
 @pytest.fixture
+def cti(transactional_db):
+    """The telephony system's API client (scope `cti`, source `pbx`), for tests that commit."""
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['cti'], name='pbx')}")
+    return api
+
+
+@pytest.fixture
 def agent(db):
     return UserFactory(username="agent001", role="agent")
 

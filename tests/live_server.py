@@ -1,15 +1,17 @@
 """A real Daphne process serving the test database, for tests that must cross a process
 boundary (websockets through a live server, several servers on one Redis)."""
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.error import URLError
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from django.conf import settings
 
@@ -83,3 +85,17 @@ def running_daphne(**extra_environment: str):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def post_call_event(base_url: str, key: str, **event) -> dict:
+    """A telephony event through the public API, as the PBX sends it."""
+    event.setdefault("at", datetime.now(UTC).isoformat())
+    request = Request(
+        f"{base_url}/api/v1/cti/events",
+        data=json.dumps(event).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urlopen(request, timeout=10) as response:
+        assert response.status == 202
+        return json.loads(response.read())

@@ -7,26 +7,18 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from console.asgi import application
 from console.models import Agent, AgentState
 from contacts.models import Contact, ContactState
 from contacts.notes import add_note
 from customers.resolution import ingest_source_records
-from tests.factories import api_key, make_agent
+from tests.factories import make_agent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 T0 = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def cti(transactional_db):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['cti'], name='pbx')}")
-    return api
 
 
 @database_sync_to_async

@@ -3,7 +3,6 @@
 import asyncio
 import json
 import os
-from urllib.request import Request, urlopen
 
 import pytest
 from django.test import Client
@@ -12,29 +11,22 @@ from websockets.asyncio.client import connect
 from console.models import AgentState
 from customers.resolution import ingest_source_records
 from tests.factories import api_key, make_agent
-from tests.live_server import running_daphne
+from tests.live_server import post_call_event, running_daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post_offered(base_url: str, key: str, *, call_id: str, caller: str) -> dict:
-    body = {
-        "event_id": f"{call_id}-offered",
-        "call_id": call_id,
-        "type": "offered",
-        "at": "2026-11-24T09:00:00+09:00",
-        "from": caller,
-        "queue": "loans",
-    }
-    request = Request(
-        f"{base_url}/api/v1/cti/events",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        method="POST",
+    return post_call_event(
+        base_url,
+        key,
+        event_id=f"{call_id}-offered",
+        call_id=call_id,
+        type="offered",
+        at="2026-11-24T09:00:00+09:00",
+        queue="loans",
+        **{"from": caller},
     )
-    with urlopen(request, timeout=10) as response:
-        assert response.status == 202
-        return json.loads(response.read())
 
 
 def signed_in_cookie(user) -> str:

@@ -12,12 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from console.asgi import application
 from console.call_handling import choose_agent_state, handle_call_event
 from console.models import LiveContactFigures, LiveQueueFigures
-from tests.factories import UserFactory, api_key, make_agent
+from tests.factories import UserFactory, make_agent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -75,13 +74,6 @@ async def stats_until_quiet(communicator, *, quiet_for: float) -> list[dict]:
 
 def queue(message: dict, name: str) -> dict:
     return next(entry for entry in message["queues"] if entry["name"] == name)
-
-
-@pytest.fixture
-def cti(transactional_db):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['cti'], name='pbx')}")
-    return api
 
 
 @database_sync_to_async

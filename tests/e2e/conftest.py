@@ -7,18 +7,20 @@ through the ORM in that same thread, so the check is switched off, for this fold
 module at a time: a loop left running would break the asyncio tests that run after this folder.
 """
 
-import json
 import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.live_server import PROJECT, _wait_until_serving, database_url, free_port
+from tests.live_server import (
+    PROJECT,
+    _wait_until_serving,
+    database_url,
+    free_port,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -234,17 +236,3 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-def post_call_event(base_url: str, key: str, **event) -> dict:
-    """A telephony event through the public API, as the PBX sends it."""
-    event.setdefault("at", datetime.now(UTC).isoformat())
-    request = Request(
-        f"{base_url}/api/v1/cti/events",
-        data=json.dumps(event).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urlopen(request, timeout=10) as response:
-        assert response.status == 202
-        return json.loads(response.read())

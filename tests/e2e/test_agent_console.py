@@ -26,8 +26,9 @@ from contacts.models import (
 )
 from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
-from tests.e2e.conftest import log_in, post_call_event, press_access_key, screenshot
+from tests.e2e.conftest import log_in, press_access_key, screenshot
 from tests.factories import UserFactory, api_key, make_agent
+from tests.live_server import post_call_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,9 @@ from playwright.sync_api import expect
 from console.rollups import roll_up_days
 from contacts.queues import set_service_level_thresholds
 from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, set_up_people
-from tests.e2e.conftest import post_call_event, screenshot
+from tests.e2e.conftest import screenshot
 from tests.factories import UserFactory, api_key, make_agent
+from tests.live_server import post_call_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
