@@ -57,9 +57,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "console.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it is sync-only, so under ASGI everything above it runs sync in the one thread
+    # Django hands the request to. Higher up, the middleware below it ran async, each of their
+    # hooks sent to a thread through sync_to_async: three more thread switches on every request
+    # (tests/console/test_middleware_chain.py).
+    "console.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
