@@ -51,8 +51,8 @@ def customer_360(
     if loaded is None:
         return None
     customer = loaded.customer
-    cases = list(open_cases(customer=customer))
-    contacts = customer_contacts(customer=customer)
+    cases = list(open_cases(customer_ids=loaded.customer_ids))
+    contacts = customer_contacts(customer_ids=loaded.customer_ids)
     if excluding_call:
         source, call_id = excluding_call
         contacts = contacts.exclude(source=source, call_id=call_id)

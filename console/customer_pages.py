@@ -142,7 +142,9 @@ def customer_detail(request, customer_id):
     )
     history = customer_history(customer=found.customer, viewer=request.user)
     timeline = customer_timeline(
-        customer=found.customer, channel=chosen.get("channel", ""), desk=chosen.get("desk", "")
+        customer_ids=found.customer_ids,
+        channel=chosen.get("channel", ""),
+        desk=chosen.get("desk", ""),
     )
     return render(
         request,
@@ -154,7 +156,7 @@ def customer_detail(request, customer_id):
             "decisions": history.decisions,
             "undoable_merges": history.undoable_merges,
             "reason_max_length": MAX_REASON_LENGTH,
-            "open_cases": open_cases(customer=found.customer).prefetch_related("comments"),
+            "open_cases": open_cases(customer_ids=found.customer_ids).prefetch_related("comments"),
             "case_statuses": CaseStatus.choices,
             "timeline": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,

@@ -1,30 +1,25 @@
 """One customer's journey: every contact on every channel and desk, newest first, including the
 contacts of customers merged into this one."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from contacts.models import OPEN_CASE_STATUSES, Case, Contact, ContactNote
-from customers.models import Customer
 
 
-def _of_customer(customer) -> Q:
-    # A subquery of ids, not an OR across a join to customers: that makes PostgreSQL scan both
-    # tables (seconds at a million customers); the ids come from the customer indexes.
-    ids = Customer.objects.filter(Q(pk=customer.pk) | Q(merged_into=customer.pk)).values("pk")
-    return Q(customer_id__in=ids)
-
-
-def customer_contacts(*, customer) -> QuerySet[Contact]:
+def customer_contacts(*, customer_ids) -> QuerySet[Contact]:
+    """`customer_ids`: the customer's and those merged into it (CustomerRecords.customer_ids).
+    A list, not a subquery: with a subquery and the joins, PostgreSQL spent 1.4 ms planning the
+    customer-360's recent contacts and 0.08 ms running it."""
     return (
-        Contact.objects.filter(_of_customer(customer))
+        Contact.objects.filter(customer_id__in=customer_ids)
         .select_related("queue", "agent", "wrap_up_code")
         .order_by("-offered_at", "-created_at")
     )
 
 
-def customer_timeline(*, customer, channel: str = "", desk: str = "") -> QuerySet[Contact]:
+def customer_timeline(*, customer_ids, channel: str = "", desk: str = "") -> QuerySet[Contact]:
     """The contacts with their notes, filtered by channel and desk."""
-    contacts = customer_contacts(customer=customer).prefetch_related(
+    contacts = customer_contacts(customer_ids=customer_ids).prefetch_related(
         Prefetch("notes", queryset=ContactNote.objects.select_related("author"))
     )
     if channel:
@@ -34,7 +29,7 @@ def customer_timeline(*, customer, channel: str = "", desk: str = "") -> QuerySe
     return contacts
 
 
-def open_cases(*, customer) -> QuerySet[Case]:
-    return Case.objects.filter(_of_customer(customer), status__in=OPEN_CASE_STATUSES).order_by(
-        "-opened_at"
-    )
+def open_cases(*, customer_ids) -> QuerySet[Case]:
+    return Case.objects.filter(
+        customer_id__in=customer_ids, status__in=OPEN_CASE_STATUSES
+    ).order_by("-opened_at")

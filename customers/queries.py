@@ -182,14 +182,34 @@ class CustomerRecords:
     merged_from: str | None
     source_records: list[SourceRecord]
     accounts: list[Account]
+    # The customer's id and the ids of the customers merged into it, whose contacts and cases
+    # are the customer's too.
+    customer_ids: list
+
+
+def _customer_and_merged(customer_id) -> tuple[Customer, list] | None:
+    """The current customer for an id (following a merge) and the ids of everyone merged into
+    it: one query, two when the id itself was merged away (merges re-point chains, so it is
+    then one step from its survivor)."""
+    asked_id = Customer._meta.pk.to_python(customer_id)
+    family = list(Customer.objects.filter(Q(pk=asked_id) | Q(merged_into=asked_id)))
+    asked = next((c for c in family if c.pk == asked_id), None)
+    if asked is None:
+        return None
+    if asked.merged_into_id is not None:
+        survivor_id = asked.merged_into_id
+        family = list(Customer.objects.filter(Q(pk=survivor_id) | Q(merged_into=survivor_id)))
+        asked = next(c for c in family if c.pk == survivor_id)
+    return asked, [c.pk for c in family]
 
 
 def customer_with_records(customer_id) -> CustomerRecords | None:
-    """Three queries whatever the customer's size: the customer (following a merge), its source
-    records with their accounts."""
-    customer = current_customer(customer_id)
-    if customer is None:
+    """Three queries whatever the customer's size: the customer (following a merge) with the
+    ids merged into it, its source records with their accounts."""
+    found = _customer_and_merged(customer_id)
+    if found is None:
         return None
+    customer, customer_ids = found
     records = list(
         SourceRecord.objects.filter(customer=customer)
         .order_by("system", "external_id")
@@ -198,7 +218,11 @@ def customer_with_records(customer_id) -> CustomerRecords | None:
     accounts = [account for record in records for account in record.accounts.all()]
     merged_from = str(customer_id) if str(customer.pk) != str(customer_id) else None
     return CustomerRecords(
-        customer=customer, merged_from=merged_from, source_records=records, accounts=accounts
+        customer=customer,
+        merged_from=merged_from,
+        source_records=records,
+        accounts=accounts,
+        customer_ids=customer_ids,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from console.context import customer_360
 from contacts.models import Case, CaseKind, Channel, Contact, ContactState, Desk
+from customers.merging import merge_customers
 from customers.models import Customer
 from customers.resolution import ingest_source_records
 
@@ -93,3 +94,28 @@ def test_context_takes_the_same_queries_for_1_and_1000_contacts():
 
     assert queries_for(small) == queries_for(big)
     assert len(customer_360(customer_id=big.pk)["recent_contacts"]) == 10
+
+
+def test_context_carries_the_calls_and_cases_of_customers_merged_into_it():
+    survivor = customer_with(accounts=[], name="山田 太郎")
+    absorbed = customer_with(accounts=[], name="ヤマダ タロウ")
+    add_contacts(survivor, 1)
+    add_contacts(absorbed, 2)
+    Case.objects.create(
+        customer=absorbed,
+        kind=CaseKind.CARD_RETAINED,
+        owner_desk=Desk.SERVICE_CENTER,
+        subject="ATM-0042 card retained",
+        opened_at=timezone.now(),
+    )
+    merge_customers(survivor=survivor, absorbed=absorbed, rule="steward")
+
+    by_survivor = customer_360(customer_id=survivor.pk)
+    by_absorbed = customer_360(customer_id=absorbed.pk)
+
+    assert len(by_survivor["recent_contacts"]) == 3
+    assert [case["subject"] for case in by_survivor["open_cases"]] == ["ATM-0042 card retained"]
+    assert by_absorbed["id"] == str(survivor.pk)
+    assert by_absorbed["merged_from"] == str(absorbed.pk)
+    assert by_absorbed["recent_contacts"] == by_survivor["recent_contacts"]
+    assert by_absorbed["open_cases"] == by_survivor["open_cases"]
