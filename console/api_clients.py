@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -58,20 +59,54 @@ def reissue_api_client(*, name: str, scopes: list[str]) -> IssuedKey:
 
 
 def revoke_api_clients(*, clients) -> int:
-    return clients.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoking = clients.filter(revoked_at__isnull=True)
+    key_hashes = list(revoking.values_list("key_hash", flat=True))
+    revoked = revoking.update(revoked_at=timezone.now())
+    forget_cached_clients(key_hashes)
+    return revoked
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Every API request needs its client: kept in the cache (Redis, shared by every process) instead
+# of read from the database each time. A change to a client drops it from the cache at once
+# (forget_cached_clients), so the time limit only bounds what a missed change could cost.
+CLIENT_CACHED_FOR_S = 60
+
+
+def _cache_key(key_hash: str) -> str:
+    return f"api-client:{key_hash}"
+
+
+def forget_cached_clients(key_hashes: list[str]) -> None:
+    """Drop clients from the cache now and again when the transaction commits: a request that
+    read the client before the change committed may have put the old one back meanwhile."""
+    keys = [_cache_key(key_hash) for key_hash in key_hashes]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_changed_client(sender, instance: ApiClient, **kwargs) -> None:
+    """A client saved (scopes edited in the admin) or deleted (a key reissued)."""
+    forget_cached_clients([instance.key_hash])
 
 
 def client_for_key(key: str) -> ApiClient | None:
-    client = ApiClient.objects.filter(key_hash=ApiClient.hash_key(key)).first()
-    if client is None or not client.is_active:
+    key_hash = ApiClient.hash_key(key)
+    client = cache.get(_cache_key(key_hash))
+    if client is None:
+        # Unknown keys are not remembered: anyone could fill the cache with them.
+        client = ApiClient.objects.filter(key_hash=key_hash).first()
+        if client is None:
+            return None
+        cache.set(_cache_key(key_hash), client, timeout=CLIENT_CACHED_FOR_S)
+    if not client.is_active:
         return None
     now = timezone.now()
     # Written at most once a minute so a busy client does not write on every request.
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+        cache.set(_cache_key(key_hash), client, timeout=CLIENT_CACHED_FOR_S)
     return client
 
 

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,10 +8,16 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Console")
 
     def ready(self) -> None:
+        from console.api_clients import forget_changed_client
+        from console.models import ApiClient
         from console.roles import ensure_roles_after_migrate
         from console.webhooks import announce_merge, announce_unmerge
         from customers.events import customers_merged, customers_unmerged
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        for changed in (post_save, post_delete):
+            changed.connect(
+                forget_changed_client, sender=ApiClient, dispatch_uid="api-client-cache"
+            )
         customers_merged.connect(announce_merge, dispatch_uid="console-webhooks-merge")
         customers_unmerged.connect(announce_unmerge, dispatch_uid="console-webhooks-unmerge")

@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from console.api_clients import revoke_api_clients
+from console.api_clients import reissue_api_client, revoke_api_clients
 from console.models import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +42,37 @@ def test_revoked_key_is_401(client_with_scopes):
     assert api.get(CUSTOMERS).status_code == 200
 
     revoke_api_clients(clients=ApiClient.objects.all())
+
+    assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
+
+
+def test_a_known_key_is_not_read_from_the_database_again(client_with_scopes):
+    api = client_with_scopes("read")
+    assert api.get(CUSTOMERS).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(CUSTOMERS).status_code == 200
+
+    assert not [q["sql"] for q in queries if "console_apiclient" in q["sql"]]
+
+
+def test_scopes_edited_in_the_admin_apply_to_the_next_request(client_with_scopes):
+    api = client_with_scopes("read")
+    assert api.get(CUSTOMERS).status_code == 200
+    client = ApiClient.objects.get()
+
+    client.scopes = ["cti"]
+    client.save()
+
+    assert_error(api.get(CUSTOMERS), 403, "forbidden")
+
+
+def test_a_reissued_key_is_refused_at_once(api):
+    old_key = reissue_api_client(name="simulator", scopes=["read"]).key
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {old_key}")
+    assert api.get(CUSTOMERS).status_code == 200
+
+    reissue_api_client(name="simulator", scopes=["read"])
 
     assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
 
