@@ -206,6 +206,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed for good")
+    CANCELLED = "cancelled", _("Cancelled (client revoked or lacks the scope)")
 
 
 class WebhookDelivery(models.Model):

@@ -3,7 +3,8 @@
 An event becomes one delivery per subscription that asked for it, written in the same transaction
 as the change and sent by a Celery task after commit, so the request that caused it never waits for
 a receiver. Each delivery is signed (HMAC-SHA256 over `timestamp.body` with the subscription's
-secret), retried with exponential backoff, and every attempt is kept for the admin.
+secret), retried with exponential backoff, and every attempt is kept for the admin. Only a client
+whose key is live and still carries the `webhooks` scope hears anything, now or on a retry.
 """
 
 import hashlib
@@ -22,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.models import (
+    ApiClient,
+    ApiScope,
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
@@ -54,10 +57,20 @@ def retry_delay_s(attempts: int) -> int:
     return min(10 * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_S)
 
 
+def may_receive_webhooks(client: ApiClient) -> bool:
+    # Deliveries carry customer data: a revoked key or a withdrawn scope ends them at once.
+    return client.is_active and ApiScope.WEBHOOKS in client.scopes
+
+
 def emit_event(*, event_type: str, payload: dict) -> list[WebhookDelivery]:
     """Queue the event for every active subscription that wants it; sent after commit."""
+    # Event types and scopes are JSON lists, which SQLite cannot search: they are checked here.
     subscriptions = [
-        s for s in WebhookSubscription.objects.filter(is_active=True) if event_type in s.event_types
+        s
+        for s in WebhookSubscription.objects.filter(
+            is_active=True, client__revoked_at__isnull=True
+        ).select_related("client")
+        if event_type in s.event_types and may_receive_webhooks(s.client)
     ]
     deliveries = [
         WebhookDelivery.objects.create(
@@ -95,19 +108,24 @@ def _deliver_in_process(delivery_id: int, countdown: int) -> None:
 
 
 def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
-    """One attempt; on failure the next is scheduled with backoff until MAX_ATTEMPTS. Safe to run
-    twice: a delivered or given-up delivery is left alone."""
+    """One attempt; on failure the next is scheduled with backoff until MAX_ATTEMPTS. A delivery
+    whose client may no longer receive webhooks is cancelled unsent. Safe to run twice: a
+    delivered, given-up or cancelled delivery is left alone."""
     with transaction.atomic():
         delivery = (
             # Lock the delivery only: a lock on the subscription, held through the POST, would
             # make every request that queues a delivery for it wait at commit.
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription")
+            .select_related("subscription__client")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
             .first()
         )
         if delivery is None:
             return None
+        if not may_receive_webhooks(delivery.subscription.client):
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.save(update_fields=["status"])
+            return delivery
         body = json.dumps(
             {
                 "id": str(delivery.event_id),

@@ -6,13 +6,20 @@ import hmac
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
+from console.api_clients import revoke_api_clients
 from console.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookSubscription
-from console.webhooks import MAX_ATTEMPTS, attempt_delivery, retry_delay_s
+from console.webhooks import (
+    MAX_ATTEMPTS,
+    attempt_delivery,
+    resend_overdue_deliveries,
+    retry_delay_s,
+)
 from tests.factories import api_key
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +229,48 @@ def test_deliveries_and_their_attempts_are_visible_in_the_admin(
 
     assert page.status_code == 200
     assert "500" in page.content.decode()
+
+
+def revoke(clients):
+    revoke_api_clients(clients=clients)
+
+
+def withdraw_webhooks_scope(clients):
+    # As an administrator does by editing the client's scopes in the admin.
+    clients.update(scopes=["read"])
+
+
+ways_to_lose_webhooks = pytest.mark.parametrize(
+    "withdraw", [revoke, withdraw_webhooks_scope], ids=["revoked", "webhooks_scope_withdrawn"]
+)
+
+
+@ways_to_lose_webhooks
+def test_a_client_that_may_no_longer_receive_webhooks_gets_no_new_deliveries(
+    client_with_scopes, withdraw
+):
+    withdrawn = subscribe(client_with_scopes("webhooks"), "http://withdrawn.example/hook")
+    kept = subscribe(client_with_scopes("webhooks"), "http://kept.example/hook")
+    withdraw(ApiClient.objects.filter(webhooks=withdrawn["id"]))
+
+    assert report_incident(client_with_scopes("atm")).status_code == 201
+
+    assert [d.subscription_id for d in WebhookDelivery.objects.all()] == [kept["id"]]
+
+
+@ways_to_lose_webhooks
+def test_a_queued_delivery_is_cancelled_unsent_once_the_client_may_no_longer_receive_it(
+    receiver_factory, withdraw
+):
+    receiver = receiver_factory(statuses=[500])
+    delivery = make_delivery(receiver.url)
+    attempt_delivery(delivery.pk)  # the receiver fails: a retry is due
+
+    withdraw(ApiClient.objects.filter(name="integrator"))
+    attempt_delivery(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert len(receiver.received) == 1
+    assert [a.status_code for a in delivery.attempt_log.all()] == [500]
+    assert resend_overdue_deliveries(now=timezone.now() + timedelta(days=1)) == 0
