@@ -34,6 +34,13 @@ MATCH_RULES = {
 
 GENDERS = {"M": _("Male"), "F": _("Female")}
 
+# The `system` each source sends its records under (customers.SourceRecord.system). The API and
+# the websocket keep these codes, which integrations rely on; only people read the labels.
+SOURCE_SYSTEMS = {
+    "loan_cc": _("Loan contact center"),
+    "atm_svc": _("ATM and card service center"),
+}
+
 
 def label_of(labels: dict, code) -> str:
     """The label for a code, or the code itself when none is known."""
@@ -56,4 +63,5 @@ def script_labels() -> dict:
         "channels": plain(Channel.choices),
         "desks": plain(Desk.choices),
         "match_rules": plain(MATCH_RULES),
+        "source_systems": plain(SOURCE_SYSTEMS),
     }

@@ -2,7 +2,7 @@
 
 from django import template
 
-from console.labels import ACCOUNT_STATUSES, GENDERS, MATCH_RULES, label_of
+from console.labels import ACCOUNT_STATUSES, GENDERS, MATCH_RULES, SOURCE_SYSTEMS, label_of
 
 register = template.Library()
 
@@ -20,3 +20,18 @@ def match_rule(code: str) -> str:
 @register.filter
 def gender(code: str) -> str:
     return label_of(GENDERS, code)
+
+
+@register.filter
+def source_system(code: str) -> str:
+    return label_of(SOURCE_SYSTEMS, code)
+
+
+@register.filter
+def source_record(reference) -> str:
+    """A source record, or its "system:external_id" reference as a customer's field_sources
+    keeps it, with the system by its label."""
+    if not reference:
+        return ""
+    system, _, external_id = str(reference).partition(":")
+    return f"{source_system(system)} {external_id}"

@@ -84,7 +84,7 @@
       formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
     ])))]));
     box.append(section(labels.match, [list(customer.match, (m) => element("li", joined([
-      `${m.system}:${m.external_id}`, named("match_rules", m.rule) || "—",
+      `${named("source_systems", m.system)} ${m.external_id}`, named("match_rules", m.rule) || "—",
       m.score ? m.score.toFixed(2) : "",
     ])))]));
     return box;

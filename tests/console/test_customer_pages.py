@@ -180,19 +180,40 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
     assert response.status_code == 200
     assert "山田 太郎" in page and "山田　太朗" in page  # what each desk calls him
     assert "ﾔﾏﾀﾞ ﾀﾛｳ" in page
-    assert "loan_cc" in page and "atm_svc" in page
     assert "同じ氏名・生年月日・電話番号かメール" in page  # how the ATM record was linked
     assert "****3456" in page and "****1234" in page
     for full in ("4980-0012-3456", "498000123456", "4111 1111 1111 1234", "4111111111111234"):
         assert full not in page
-    assert taro.field_sources["customer_number"] in page
+    assert "ローンコンタクトセンター L-000123" in page  # the record the customer number came from
 
 
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("ja", ["同じ氏名・生年月日・電話番号かメール", "有効", "ローン", "カード"]),
-        ("en", ["Same name, birth date and phone or e-mail", "Active", "Loan", "Card"]),
+        (
+            "ja",
+            [
+                "同じ氏名・生年月日・電話番号かメール",
+                "有効",
+                "ローン",
+                "カード",
+                "ローンコンタクトセンター",
+                "ATM・カードサービスセンター",
+                "ATM・カードサービスセンター A-77",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Same name, birth date and phone or e-mail",
+                "Active",
+                "Loan",
+                "Card",
+                "Loan contact center",
+                "ATM and card service center",
+                "ATM and card service center A-77",
+            ],
+        ),
     ],
 )
 def test_detail_shows_codes_by_their_labels(client, agent, taro, language, words):
@@ -202,8 +223,19 @@ def test_detail_shows_codes_by_their_labels(client, agent, taro, language, words
 
     for word in words:
         assert f"<td>{word}</td>" in page
-    for code in ("name_birth_contact", "<td>active</td>", "<td>loan</td>"):
+    for code in ("name_birth_contact", "<td>active</td>", "<td>loan</td>", "loan_cc", "atm_svc"):
         assert code not in page
+
+
+def test_detail_shows_a_system_without_a_label_by_its_code(client, agent, taro):
+    # A new source may send records before anyone names it.
+    ingest("web", {"external_id": "W-1", "customer_number": "C0012345"})
+    client.force_login(agent)
+
+    page = client.get(detail_url(taro)).content.decode()
+
+    assert "<td>web</td>" in page  # its source record
+    assert "<td>web W-1</td>" in page  # the decision that linked it
 
 
 def test_detail_shows_times_in_tokyo(client, agent, taro):
@@ -341,7 +373,8 @@ def test_review_lists_open_candidates_side_by_side(client, steward, review_candi
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "atm_svc:A-900" in page
+    assert "ATM・カードサービスセンター A-900" in page  # the incoming record, its system by label
+    assert "atm_svc" not in page
     assert "氏名と生年月日のみ一致" in page  # the rule that sent it, by its label
     assert "0.65" in page
     assert "ｻﾄｳ ｼｮｳﾀ" in page and "サトウ ショウタ" in page

@@ -360,9 +360,18 @@ def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
     expect(pop).to_contain_text("ローン · ****1234 · 延滞 · 延滞12日")
     expect(pop).to_contain_text("返済日の変更 · 返済相談 · 対応中")
     expect(pop).to_contain_text("電話 · ローン申込 / Loan applications")
+    expect(pop).to_contain_text("ローンコンタクトセンター L-000123")
     expect(page.locator("#agent-state")).to_have_text("通話中")
     screenshot(page, "screen-pop-japanese")
-    codes = ["delinquent", "loan ", "repayment_consultation", "in_progress", "phone", "offered"]
+    codes = [
+        "delinquent",
+        "loan ",
+        "repayment_consultation",
+        "in_progress",
+        "phone",
+        "offered",
+        "loan_cc",
+    ]
     for code in codes:
         assert code not in pop.inner_text()
 
@@ -373,6 +382,7 @@ def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
     expect(page.locator("#call-state")).to_have_text("Ringing")
     expect(pop).to_contain_text("Loan · ****1234 · Delinquent · 12 days past due")
     expect(pop).to_contain_text("返済日の変更 · Repayment consultation · In progress")
+    expect(pop).to_contain_text("Loan contact center L-000123")
     expect(page.locator("#agent-state")).to_have_text("On a call")
     for code in codes:
         assert code not in pop.inner_text()
