@@ -28,6 +28,23 @@ def _case_json(case: Case) -> dict:
     }
 
 
+_CONTACT_FIELDS = [
+    "id",
+    "channel",
+    "desk",
+    "queue__name",
+    "state",
+    "agent__username",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapped_up_at",
+    "hold_seconds",
+    "wrap_up_code__label",
+    "disposition",
+]
+
+
 def _contact_json(contact: Contact) -> dict:
     return {
         "id": str(contact.id),
@@ -56,7 +73,9 @@ def customer_360(
     if excluding_call:
         source, call_id = excluding_call
         contacts = contacts.exclude(source=source, call_id=call_id)
-    recent_contacts = list(contacts[:RECENT_CONTACTS])
+    # Only what _contact_json reads: ten contacts with their queue, agent and wrap-up code are
+    # forty model instances, and the agent's whole user row came along with each.
+    recent_contacts = list(contacts.only(*_CONTACT_FIELDS)[:RECENT_CONTACTS])
     facts = customer_facts(
         customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
     )
