@@ -67,10 +67,6 @@ def revoke_api_clients(*, clients) -> int:
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# Every API request needs its client: kept in the cache (Redis, shared by every process) instead
-# of read from the database each time. A change to a client drops it from the cache at once
-# (forget_cached_clients), so the time limit only bounds what a missed change could cost.
-CLIENT_CACHED_FOR_S = 60
 
 
 def _cache_key(key_hash: str) -> str:
@@ -91,14 +87,19 @@ def forget_changed_client(sender, instance: ApiClient, **kwargs) -> None:
 
 
 def client_for_key(key: str) -> ApiClient | None:
+    """Every API request needs its client: taken from the cache when it is shared by every process
+    (settings.API_CLIENT_CACHE_SECONDS), read from the database otherwise. A change to a client
+    drops it from the cache at once (forget_cached_clients)."""
     key_hash = ApiClient.hash_key(key)
-    client = cache.get(_cache_key(key_hash))
+    cached_for = settings.API_CLIENT_CACHE_SECONDS
+    client = cache.get(_cache_key(key_hash)) if cached_for else None
     if client is None:
         # Unknown keys are not remembered: anyone could fill the cache with them.
         client = ApiClient.objects.filter(key_hash=key_hash).first()
         if client is None:
             return None
-        cache.set(_cache_key(key_hash), client, timeout=CLIENT_CACHED_FOR_S)
+        if cached_for:
+            cache.set(_cache_key(key_hash), client, timeout=cached_for)
     if not client.is_active:
         return None
     now = timezone.now()
@@ -106,7 +107,8 @@ def client_for_key(key: str) -> ApiClient | None:
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
-        cache.set(_cache_key(key_hash), client, timeout=CLIENT_CACHED_FOR_S)
+        if cached_for:
+            cache.set(_cache_key(key_hash), client, timeout=cached_for)
     return client
 
 

@@ -232,6 +232,10 @@ X_FRAME_OPTIONS = "DENY"
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# How long a request may take its API client from the cache instead of the database. Only with
+# Redis: a change made in another process (a key reissued by `manage.py simulate`) drops the
+# client from a shared cache, but could not reach the embedded default's per-process one.
+API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

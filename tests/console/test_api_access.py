@@ -37,7 +37,7 @@ def test_wrong_key_is_401(api):
     assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
 
 
-def test_revoked_key_is_401(client_with_scopes):
+def test_revoked_key_is_401(client_with_scopes, clients_cached):
     api = client_with_scopes("read")
     assert api.get(CUSTOMERS).status_code == 200
 
@@ -46,7 +46,13 @@ def test_revoked_key_is_401(client_with_scopes):
     assert_error(api.get(CUSTOMERS), 401, "not_authenticated")
 
 
-def test_a_known_key_is_not_read_from_the_database_again(client_with_scopes):
+@pytest.fixture
+def clients_cached(settings):
+    """As with Redis, whose cache every process shares."""
+    settings.API_CLIENT_CACHE_SECONDS = 60
+
+
+def test_a_known_key_is_not_read_from_the_database_again(client_with_scopes, clients_cached):
     api = client_with_scopes("read")
     assert api.get(CUSTOMERS).status_code == 200
 
@@ -56,7 +62,20 @@ def test_a_known_key_is_not_read_from_the_database_again(client_with_scopes):
     assert not [q["sql"] for q in queries if "console_apiclient" in q["sql"]]
 
 
-def test_scopes_edited_in_the_admin_apply_to_the_next_request(client_with_scopes):
+def test_without_a_shared_cache_each_request_reads_its_client(client_with_scopes, settings):
+    # The embedded default's cache is per process: a key reissued by `manage.py simulate` in
+    # another process must not stay valid in the server's.
+    settings.API_CLIENT_CACHE_SECONDS = 0
+    api = client_with_scopes("read")
+    assert api.get(CUSTOMERS).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(CUSTOMERS).status_code == 200
+
+    assert [q["sql"] for q in queries if "console_apiclient" in q["sql"]]
+
+
+def test_scopes_edited_in_the_admin_apply_to_the_next_request(client_with_scopes, clients_cached):
     api = client_with_scopes("read")
     assert api.get(CUSTOMERS).status_code == 200
     client = ApiClient.objects.get()
@@ -67,7 +86,7 @@ def test_scopes_edited_in_the_admin_apply_to_the_next_request(client_with_scopes
     assert_error(api.get(CUSTOMERS), 403, "forbidden")
 
 
-def test_a_reissued_key_is_refused_at_once(api):
+def test_a_reissued_key_is_refused_at_once(api, clients_cached):
     old_key = reissue_api_client(name="simulator", scopes=["read"]).key
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {old_key}")
     assert api.get(CUSTOMERS).status_code == 200
