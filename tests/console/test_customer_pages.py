@@ -16,32 +16,18 @@ from customers.models import (
 )
 from customers.resolution import ingest_source_records
 from customers.review import link_candidate
+from tests.customers import people
 from tests.customers.test_review import SHOTA_ATM, SHOTA_LOAN
 
 pytestmark = pytest.mark.django_db
 
-# One person known to both desks; the ATM system writes the reading in half-width kana.
+# One person known to both desks (tests/customers/people.py); here the ATM system also writes
+# another kanji for the given name, and the loan desk knows the balance.
 TARO_LOAN = {
-    "external_id": "L-000123",
-    "customer_number": "C0012345",
-    "name": "山田 太郎",
-    "name_kana": "ヤマダ タロウ",
-    "birth_date": "1980-04-01",
-    "phones": ["090-1234-5678"],
-    "emails": ["taro@example.jp"],
-    "updated_at": "2026-11-01T10:00:00+09:00",
-    "accounts": [
-        {"kind": "loan", "number": "4980-0012-3456", "status": "active", "balance": 120000}
-    ],
+    **people.TARO_LOAN,
+    "accounts": [{**people.TARO_LOAN["accounts"][0], "balance": 120000}],
 }
-TARO_ATM = {
-    "external_id": "A-77",
-    "name": "山田　太朗",
-    "name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ",
-    "birth_date": "1980-04-01",
-    "phones": ["０９０－１２３４－５６７８"],
-    "accounts": [{"kind": "card", "number": "4111 1111 1111 1234"}],
-}
+TARO_ATM = {**people.TARO_ATM, "name": "山田　太朗"}
 
 
 def ingest(system: str, *records: dict) -> None:

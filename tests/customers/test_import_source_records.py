@@ -10,20 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from customers.models import Customer, SourceRecord
+from tests.customers.people import TARO_LOAN
 
 pytestmark = pytest.mark.django_db
 
 TARO = {
+    **TARO_LOAN,
     "external_id": "L-1",
-    "customer_number": "C0012345",
-    "name": "山田 太郎",
-    "name_kana": "ヤマダ タロウ",
-    "birth_date": "1980-04-01",
-    "gender": "M",
-    "phones": ["090-1234-5678"],
-    "emails": ["taro@example.jp"],
-    "postal_code": "160-0022",
-    "address": "東京都新宿区新宿1-1-1",
     "accounts": [{"kind": "loan", "number": "4980001234", "status": "active"}],
 }
 HANAKO = {

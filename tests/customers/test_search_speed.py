@@ -10,17 +10,11 @@ from customers.models import Customer, SourceRecord
 from customers.normalization import normalise_kana, normalise_name
 from customers.queries import MAX_COUNTED_MATCHES, search_customer_page, search_customers
 from customers.resolution import ingest_source_records
+from tests.customers.people import TARO_LOAN
 
 pytestmark = pytest.mark.django_db
 
-TARO = {
-    "external_id": "L-1",
-    "customer_number": "C0012345",
-    "name": "山田 太郎",
-    "name_kana": "ヤマダ タロウ",
-    "birth_date": "1980-04-01",
-    "phones": ["090-1234-5678"],
-}
+TARO = {**TARO_LOAN, "external_id": "L-1"}
 # Somebody else, who must not turn up for Taro's queries.
 HANAKO = {
     "external_id": "L-2",

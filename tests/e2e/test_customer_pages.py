@@ -9,31 +9,16 @@ from playwright.sync_api import expect
 
 from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
+from tests.customers import people
 from tests.e2e.conftest import screenshot
 from tests.factories import make_agent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# One person known to both desks: the ATM desk writes half-width kana, full-width digits and
-# another kanji for the given name.
-TARO_LOAN = {
-    "external_id": "L-000123",
-    "customer_number": "C0012345",
-    "name": "山田 太郎",
-    "name_kana": "ヤマダ タロウ",
-    "birth_date": "1980-04-01",
-    "phones": ["090-1234-5678"],
-    "emails": ["taro@example.jp"],
-    "accounts": [{"kind": "loan", "number": "4980-0012-3456", "status": "active"}],
-}
-TARO_ATM = {
-    "external_id": "A-77",
-    "name": "山田　太朗",
-    "name_kana": "ﾔﾏﾀﾞ ﾀﾛｳ",
-    "birth_date": "1980-04-01",
-    "phones": ["０９０－１２３４－５６７８"],
-    "accounts": [{"kind": "card", "number": "4111 1111 1111 1234"}],
-}
+# One person known to both desks (tests/customers/people.py): the ATM desk writes half-width
+# kana, full-width digits and here also another kanji for the given name.
+TARO_LOAN = people.TARO_LOAN
+TARO_ATM = {**people.TARO_ATM, "name": "山田　太朗"}
 # Someone else: a search that listed everybody would find two rows.
 HANAKO = {
     "external_id": "L-000999",
