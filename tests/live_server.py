@@ -6,17 +6,17 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.error import URLError
 from urllib.request import Request, urlopen
 
 from django.conf import settings
 
 PROJECT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30
+APP = "console.asgi:application"
 
 
 def free_port() -> int:
@@ -35,23 +35,11 @@ def database_url() -> str:
     return f"postgres://{user}@{host}:{port}/{database['NAME']}"
 
 
-def _wait_until_serving(base_url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
-        try:
-            with urlopen(f"{base_url}/healthz", timeout=2):
-                return
-        except (URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"daphne did not answer on {base_url} within {START_TIMEOUT_S}s")
-
-
-@contextmanager
-def running_daphne(**extra_environment: str):
-    """Yields the base URL of a Daphne serving the current test database."""
-    port = free_port()
+def start_daphne(*, port: int, log_path: Path | None = None, **extra_environment: str):
+    """A Daphne serving the current test database on the port, returned once it listens: Daphne
+    logs "Listening on TCP address" when its socket is bound, after the application has loaded.
+    A thread reads the log to its end, so that a chatty server never fills the pipe and blocks,
+    and appends it to `log_path` when given."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -59,32 +47,55 @@ def running_daphne(**extra_environment: str):
         "ENV_FILE": os.devnull,
         **extra_environment,
     }
+    # Set for the browser tests' own thread only (tests/e2e/conftest.py), never for a server.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "console.asgi:application",
-        ],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), APP],
         cwd=PROJECT,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    listening = threading.Event()
+    log: list[str] = []
+
+    def read_log() -> None:
+        with open(log_path or os.devnull, "a") as kept:
+            for line in process.stderr:
+                log.append(line)
+                kept.write(line)
+                kept.flush()
+                if "Listening on TCP address" in line:
+                    listening.set()
+        listening.set()  # the process ended: nothing more will come
+
+    threading.Thread(target=read_log, daemon=True).start()
+    listening.wait(START_TIMEOUT_S)
+    if process.poll() is not None or not any("Listening on TCP address" in line for line in log):
+        stop_daphne(process)
+        raise RuntimeError(f"daphne did not start within {START_TIMEOUT_S}s:\n{''.join(log)}")
+    return process
+
+
+def stop_daphne(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        _wait_until_serving(base_url, process)
-        yield base_url
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_daphne(**extra_environment: str):
+    """Yields the base URL of a Daphne serving the current test database."""
+    port = free_port()
+    process = start_daphne(port=port, **extra_environment)
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_daphne(process)
 
 
 def post_call_event(base_url: str, key: str, **event) -> dict:

@@ -10,17 +10,11 @@ module at a time: a loop left running would break the asyncio tests that run aft
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.live_server import (
-    PROJECT,
-    _wait_until_serving,
-    database_url,
-    free_port,
-)
+from tests.live_server import free_port, start_daphne, stop_daphne
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-APP = "console.asgi:application"
 PASSWORD = "pass-for-tests-1"  # tests.factories.UserFactory's password
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # Long enough for a cold Daphne on a busy two-core machine; a pass takes well under a second.
@@ -45,48 +38,17 @@ class LiveDaphne:
     def __init__(self, *, port: int, log_path: Path):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        # Appended to, so a restarted server's log follows the first one's.
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        environment = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DEBUG": "true",
-            "ENV_FILE": os.devnull,
-        }
-        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        # Appended to, so a restarted server's log follows the first one's.
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
-                cwd=PROJECT,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            _wait_until_serving(self.url, self.process)
-        except BaseException:
-            self.stop()
-            raise
+        self.process = start_daphne(port=self.port, log_path=self.log_path)
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-
-def start_daphne(*, port: int, log_path: Path) -> LiveDaphne:
-    server = LiveDaphne(port=port, log_path=log_path)
-    server.start()
-    return server
+        if self.process is not None:
+            stop_daphne(self.process)
+            self.process = None
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +69,8 @@ def _orm_beside_playwright():
 def daphne_server(transactional_db, tmp_path):
     """A real Daphne on the test database, on a port of its own; stopped before the database is
     flushed. Its log is kept in the test's tmp_path."""
-    server = start_daphne(port=free_port(), log_path=tmp_path / "daphne.log")
+    server = LiveDaphne(port=free_port(), log_path=tmp_path / "daphne.log")
+    server.start()
     yield server
     server.stop()
 
