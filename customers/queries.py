@@ -18,13 +18,26 @@ from customers.normalization import (
 )
 
 
+def _customer_and_merged(customer_id) -> tuple[Customer, list] | None:
+    """The current customer for an id (following a merge) and the ids of everyone merged into
+    it: one query, two when the id itself was merged away (merges re-point chains, so it is
+    then one step from its survivor)."""
+    asked_id = Customer._meta.pk.to_python(customer_id)
+    family = list(Customer.objects.filter(Q(pk=asked_id) | Q(merged_into=asked_id)))
+    asked = next((c for c in family if c.pk == asked_id), None)
+    if asked is None:
+        return None
+    if asked.merged_into_id is not None:
+        survivor_id = asked.merged_into_id
+        family = list(Customer.objects.filter(Q(pk=survivor_id) | Q(merged_into=survivor_id)))
+        asked = next(c for c in family if c.pk == survivor_id)
+    return asked, [c.pk for c in family]
+
+
 def current_customer(customer_id) -> Customer | None:
-    """The customer for an id, following a merge to the survivor (merges re-point chains, so
-    an absorbed id is at most one step from its survivor)."""
-    customer = Customer.objects.select_related("merged_into").filter(pk=customer_id).first()
-    if customer is not None and customer.merged_into_id is not None:
-        return customer.merged_into
-    return customer
+    """The customer for an id, following a merge to the survivor."""
+    found = _customer_and_merged(customer_id)
+    return found[0] if found else None
 
 
 def live_customers() -> QuerySet[Customer]:
@@ -185,22 +198,6 @@ class CustomerRecords:
     # The customer's id and the ids of the customers merged into it, whose contacts and cases
     # are the customer's too.
     customer_ids: list
-
-
-def _customer_and_merged(customer_id) -> tuple[Customer, list] | None:
-    """The current customer for an id (following a merge) and the ids of everyone merged into
-    it: one query, two when the id itself was merged away (merges re-point chains, so it is
-    then one step from its survivor)."""
-    asked_id = Customer._meta.pk.to_python(customer_id)
-    family = list(Customer.objects.filter(Q(pk=asked_id) | Q(merged_into=asked_id)))
-    asked = next((c for c in family if c.pk == asked_id), None)
-    if asked is None:
-        return None
-    if asked.merged_into_id is not None:
-        survivor_id = asked.merged_into_id
-        family = list(Customer.objects.filter(Q(pk=survivor_id) | Q(merged_into=survivor_id)))
-        asked = next(c for c in family if c.pk == survivor_id)
-    return asked, [c.pk for c in family]
 
 
 def customer_with_records(customer_id) -> CustomerRecords | None:
