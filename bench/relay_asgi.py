@@ -80,9 +80,6 @@ async def relay_http(scope, receive, send) -> None:
     await _answer(send, 202, b'{"relayed": true}')
 
 
-application = ProtocolTypeRouter(
-    {
-        "http": relay_http,
-        "websocket": URLRouter([path("ws/relay/<int:listener>/", RelaySocket.as_asgi())]),
-    }
-)
+relay_websocket = URLRouter([path("ws/relay/<int:listener>/", RelaySocket.as_asgi())])
+
+application = ProtocolTypeRouter({"http": relay_http, "websocket": relay_websocket})

@@ -13,12 +13,16 @@ instead); checks a sample of the generated records against the product's normali
 creates a `cti` API client.
 
 Measurement: starts the product under Daphne (--servers N processes, POSTs and sockets spread
-over them) and a bare relay (bench/relay_asgi.py) under a second Daphne, both on the same Redis
-channel layer; connects one socket per agent to each; then, in alternating rounds so that the
-machine's noise falls on both alike, sends the same number of calls at the same fixed rate to
-each: `offered` events without a named agent to the product (routing picks the agent), and the
-same bodies to the relay. A call's latency runs from just before its POST is written to the
-moment its frame (matched by call_id) is read from any socket.
+over them), served with two more endpoints by bench/screen_pop_server.py, so that the first
+process also serves
+- the bare relay (bench/relay_asgi.py): the body to one socket, no Django, no database;
+- the framework floor (bench/screen_pop_urls.py): Django and DRF as the CTI view runs them, then
+  the body to one socket: the least any view on this stack could take;
+connects one socket per agent, and one per agent to the relay groups; then, in alternating
+rounds so that the machine's noise falls on all alike, sends the same number of calls at the same
+fixed rate to each: `offered` events without a named agent to the product (routing picks the
+agent), and the same bodies to the relay and the floor. A call's latency runs from just before
+its POST is written to the moment its frame (matched by call_id) is read from any socket.
 
 Each agent stays on the call it was offered, so every answered call is ended and wrapped up
 (`ended`, then `wrapup_done`) after --talk-seconds: agents come back through the product's own
@@ -80,6 +84,7 @@ from websockets.exceptions import ConnectionClosed
 TOKYO = timezone(timedelta(hours=9))
 SCREEN_POP = "screen_pop"
 RELAY = "relay"
+FLOOR = "floor"
 AIM_P99_MS = 50.0
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Full)\b: ")
 AIM_P50_RATIO = 2.0
@@ -199,7 +204,7 @@ class KeepAliveClient:
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
         ).encode() + body
-        for attempt in range(2):
+        while True:
             reader, writer, reused = await self._connection()
             mark_sent()
             writer.write(request)
@@ -207,9 +212,10 @@ class KeepAliveClient:
                 status, answer, keep = await _read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 writer.close()
-                # A kept-alive connection the server closed meanwhile: send once more on a new
-                # one (event ids make a repeated event harmless).
-                if reused and attempt == 0:
+                # A kept-alive connection the server closed meanwhile (all idle ones may be, after
+                # a pause between phases): send again on the next, or on a new one (event ids
+                # make a repeated event harmless). Only a new connection's failure is a failure.
+                if reused:
                     continue
                 raise
             if keep:
@@ -217,7 +223,6 @@ class KeepAliveClient:
             else:
                 writer.close()
             return status, answer
-        raise AssertionError("unreachable")
 
     def close(self) -> None:
         for writer in self._all:
@@ -251,8 +256,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
 @dataclass
 class Call:
     call_id: str
-    kind: str  # SCREEN_POP or RELAY
-    caller: str  # "known", "unknown" or "relay"
+    kind: str  # SCREEN_POP, RELAY or FLOOR
+    caller: str  # "known", "unknown", or the kind for RELAY and FLOOR
     queue: str
     counted: bool
     due: float  # when the fixed rate says it should be sent
@@ -442,27 +447,34 @@ class ScreenPopDriver:
 
 
 class RelayDriver:
-    """The same bodies to the bare relay, each to one listening socket."""
+    """The same bodies to the bare relay (kind RELAY) or the framework floor (FLOOR), each to
+    one listening socket."""
 
-    kind = RELAY
+    PATHS = {RELAY: "/relay/", FLOOR: "/api/v1/floor/"}
 
     def __init__(
-        self, traffic: Traffic, client: KeepAliveClient, board: Switchboard, listeners: int
+        self,
+        kind: str,
+        traffic: Traffic,
+        client: KeepAliveClient,
+        board: Switchboard,
+        listeners: int,
     ):
+        self.kind, self.path = kind, self.PATHS[kind]
         self.traffic, self.client, self.board, self.listeners = traffic, client, board, listeners
         self.release_failures = 0
 
     def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
         _, phone = self.traffic.caller()
         call, body = self.traffic.offered_call(
-            call_id=f"{self.traffic.run_tag}-relay-{number}",
+            call_id=f"{self.traffic.run_tag}-{self.kind}-{number}",
             kind=self.kind,
-            caller=RELAY,
+            caller=self.kind,
             phone=phone,
             counted=counted,
             due=due,
         )
-        return call, body, f"/relay/{number % self.listeners}"
+        return call, body, f"{self.path}{number % self.listeners}"
 
     def client_for(self, number: int) -> KeepAliveClient:
         return self.client
@@ -589,8 +601,8 @@ async def measure(
     agents: list[dict],
     api_key: str,
     product: list[Started],
-    relay: Started,
 ) -> Measurement:
+    """The relay and the floor are served by the first product process."""
     board = Switchboard()
     agent_sockets = [
         (
@@ -601,7 +613,11 @@ async def measure(
         for n, agent in enumerate(agents)
     ]
     relay_sockets = [
-        (f"ws://127.0.0.1:{relay.port}/ws/relay/{n}/", None, board.on_relay_frame(f"relay{n}"))
+        (
+            f"ws://127.0.0.1:{product[0].port}/ws/relay/{n}/",
+            None,
+            board.on_relay_frame(f"relay{n}"),
+        )
         for n in range(len(agents))
     ]
     sockets, listeners = await open_sockets(agent_sockets + relay_sockets)
@@ -617,9 +633,12 @@ async def measure(
         rng=random.Random(options.seed),
     )
     product_clients = [KeepAliveClient(server.port) for server in product]
-    relay_client = KeepAliveClient(relay.port)
+    relay_client = KeepAliveClient(product[0].port)
     pops = ScreenPopDriver(traffic, product_clients, board)
-    relays = RelayDriver(traffic, relay_client, board, listeners=len(relay_sockets))
+    relays, floors = (
+        RelayDriver(kind, traffic, relay_client, board, listeners=len(relay_sockets))
+        for kind in (RELAY, FLOOR)
+    )
     calls: list[Call] = []
     per_round = math.ceil(options.calls / options.rounds)
     try:
@@ -627,7 +646,7 @@ async def measure(
             count = min(per_round, options.calls - round_ * per_round)
             warmup = options.warmup if round_ == 0 else 0
             say(f"Round {round_ + 1} of {options.rounds}:")
-            for driver in (relays, pops):
+            for driver in (relays, floors, pops):
                 first = round_ * per_round + (0 if round_ == 0 else options.warmup)
                 calls += await run_phase(
                     driver, first=first, count=count, warmup=warmup, rate=options.rate
@@ -697,6 +716,7 @@ def figures_of(calls: list[Call]) -> Figures:
 def report(options: argparse.Namespace, measurement: Measurement, machine: dict) -> dict:
     calls = measurement.calls
     relay = figures_of([call for call in calls if call.kind == RELAY])
+    floor = figures_of([call for call in calls if call.kind == FLOOR])
     pop = figures_of([call for call in calls if call.kind == SCREEN_POP])
     by_caller = {
         caller: figures_of([c for c in calls if c.kind == SCREEN_POP and c.caller == caller])
@@ -707,6 +727,7 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         for queue in ("loans", "atm")
     }
     ratio = pop.p50 / relay.p50 if relay.p50 else math.nan
+    floor_ratio = pop.p50 / floor.p50 if floor.p50 else math.nan
     counted_pops = [c for c in calls if c.kind == SCREEN_POP and c.counted and c.caller == "known"]
     unidentified = sum(1 for c in counted_pops if c.identified is False)
     lateness = [(c.sent - c.due) * 1000 for c in calls if not math.isnan(c.sent)]
@@ -721,7 +742,7 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         f"{'':14} {'calls':>6} {'lost':>5} {'failed':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
         f"{'max':>7} {'mean':>7} {'answer p50':>11} {'answer p99':>11}"
     )
-    rows = [("bare relay", relay), ("screen pop", pop)]
+    rows = [("bare relay", relay), ("django floor", floor), ("screen pop", pop)]
     rows += [(f"  {name} caller", figures) for name, figures in by_caller.items()]
     rows += [(f"  queue {name}", figures) for name, figures in by_queue.items()]
     for name, f in rows:
@@ -741,7 +762,12 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         f"aim <= {AIM_P50_RATIO:g}x {'met' if ratio_met else 'MISSED'}"
     )
     say(
+        f"p50 floor / p50 relay = {floor.p50 / relay.p50:.2f}x: Django and DRF alone, no "
+        f"database. p50 screen pop / p50 floor = {floor_ratio:.2f}x: the product's own work."
+    )
+    say(
         f"Frame before the HTTP answer: relay {relay.frame_before_answer:.0%}, "
+        f"floor {floor.frame_before_answer:.0%}, "
         f"screen pop {pop.frame_before_answer:.0%}. Known callers not identified: {unidentified}. "
         f"Unmatched frames: {measurement.unmatched_frames}; end/wrap-up events refused: "
         f"{measurement.release_failures}. Agent sockets closed by the server: "
@@ -753,10 +779,12 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         "options": {k: v for k, v in vars(options).items() if k != "json"},
         "machine": machine,
         "relay": relay.as_json(),
+        "floor": floor.as_json(),
         "screen_pop": pop.as_json(),
         "screen_pop_by_caller": {k: v.as_json() for k, v in by_caller.items()},
         "screen_pop_by_queue": {k: v.as_json() for k, v in by_queue.items()},
         "ratio_p50": round(ratio, 3),
+        "ratio_p50_to_floor": round(floor_ratio, 3),
         "aims": {"p99_under_50ms": p99_met, "p50_within_2x_relay": ratio_met},
         "known_callers_not_identified": unidentified,
         "unmatched_frames": measurement.unmatched_frames,
@@ -866,23 +894,21 @@ def main() -> None:
     agents, api_key = prepare(options, env)
     servers: list[Started] = []
     try:
-        product = [
+        # The product's settings with the floor's URL added (bench/screen_pop_settings.py).
+        served = {**env, "DJANGO_SETTINGS_MODULE": "bench.screen_pop_settings"}
+        servers = product = [
             start_daphne(
-                "console.asgi:application", env=env, name=f"product{n}", log_prefix=LOG_PREFIX
+                "bench.screen_pop_server:application",
+                env=served,
+                name=f"product{n}",
+                log_prefix=LOG_PREFIX,
             )
             for n in range(options.servers)
         ]
-        relay = start_daphne(
-            "bench.relay_asgi:application", env=env, name="relay", log_prefix=LOG_PREFIX
-        )
-        servers = [*product, relay]
         for server in product:
             wait_until_answering(server, path="/healthz")
-        wait_until_answering(relay, path="/")
-        say(f"Daphne: product on {[s.port for s in product]}, relay on {relay.port}.")
-        measurement = asyncio.run(
-            measure(options, agents=agents, api_key=api_key, product=product, relay=relay)
-        )
+        say(f"Daphne: product on {[s.port for s in product]}; relay and floor on the first.")
+        measurement = asyncio.run(measure(options, agents=agents, api_key=api_key, product=product))
         machine = machine_description(
             packages=("django", "channels", "channels-redis", "daphne"),
             database_url=options.database_url,
