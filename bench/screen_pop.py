@@ -12,13 +12,16 @@ with SQL (bench/screen_pop_data.py; with --reuse it vacuums the tables earlier r
 instead); checks a sample of the generated records against the product's normalisation;
 creates a `cti` API client.
 
-Measurement: starts the product under Daphne (--servers N processes, POSTs and sockets spread
-over them), served with two more endpoints by bench/screen_pop_server.py, so that the first
-process also serves
+Measurement: starts the product under Daphne (--servers N processes, POSTs and agents' sockets
+spread over them), served with two more endpoints by bench/screen_pop_server.py, so that the
+first process also takes the POSTs of
 - the bare relay (bench/relay_asgi.py): the body to one socket, no Django, no database;
 - the framework floor (bench/screen_pop_urls.py): Django and DRF as the CTI view runs them, then
-  the body to one socket: the least any view on this stack could take;
-connects one socket per agent, and one per agent to the relay groups; then, in alternating
+  the body to one socket: the least any view on this stack could take.
+The sockets listening to the relay and the floor are held by one more Daphne process of the same
+application: held by the product's process, they would double the objects its garbage
+collector walks, and with them its pauses, which no real deployment has.
+Connects one socket per agent, and one per agent to the relay groups; then, in alternating
 rounds so that the machine's noise falls on all alike, sends the same number of calls at the same
 fixed rate to each: `offered` events without a named agent to the product (routing picks the
 agent), and the same bodies to the relay and the floor. A call's latency runs from just before
@@ -601,8 +604,10 @@ async def measure(
     agents: list[dict],
     api_key: str,
     product: list[Started],
+    listening_server: Started,
 ) -> Measurement:
-    """The relay and the floor are served by the first product process."""
+    """The relay's and the floor's POSTs go to the first product process, their sockets to
+    `listening_server`."""
     board = Switchboard()
     agent_sockets = [
         (
@@ -614,13 +619,13 @@ async def measure(
     ]
     relay_sockets = [
         (
-            f"ws://127.0.0.1:{product[0].port}/ws/relay/{n}/",
+            f"ws://127.0.0.1:{listening_server.port}/ws/relay/{n}/",
             None,
             board.on_relay_frame(f"relay{n}"),
         )
         for n in range(len(agents))
     ]
-    sockets, listeners = await open_sockets(agent_sockets + relay_sockets)
+    sockets, listening = await open_sockets(agent_sockets + relay_sockets)
     say(f"Connected {len(agent_sockets)} agent sockets and {len(relay_sockets)} relay sockets.")
     traffic = Traffic(
         run_tag=uuid.uuid4().hex[:8],
@@ -655,8 +660,8 @@ async def measure(
     finally:
         # A socket whose listener has ended was closed by the server during the run (a
         # consumer that raised is closed with 1011); a browser would reconnect, these do not.
-        closed_early = sum(task.done() for task in listeners[: len(agent_sockets)])
-        await close_sockets(sockets, listeners)
+        closed_early = sum(task.done() for task in listening[: len(agent_sockets)])
+        await close_sockets(sockets, listening)
         for client in [*product_clients, relay_client]:
             client.close()
     return Measurement(
@@ -896,19 +901,28 @@ def main() -> None:
     try:
         # The product's settings with the floor's URL added (bench/screen_pop_settings.py).
         served = {**env, "DJANGO_SETTINGS_MODULE": "bench.screen_pop_settings"}
-        servers = product = [
+        servers = [
             start_daphne(
-                "bench.screen_pop_server:application",
-                env=served,
-                name=f"product{n}",
-                log_prefix=LOG_PREFIX,
+                "bench.screen_pop_server:application", env=served, name=name, log_prefix=LOG_PREFIX
             )
-            for n in range(options.servers)
+            for name in [*(f"product{n}" for n in range(options.servers)), "listening"]
         ]
-        for server in product:
+        *product, listening_server = servers
+        for server in servers:
             wait_until_answering(server, path="/healthz")
-        say(f"Daphne: product on {[s.port for s in product]}; relay and floor on the first.")
-        measurement = asyncio.run(measure(options, agents=agents, api_key=api_key, product=product))
+        say(
+            f"Daphne: product on {[s.port for s in product]} (relay and floor POSTs on the "
+            f"first), relay and floor sockets on {listening_server.port}."
+        )
+        measurement = asyncio.run(
+            measure(
+                options,
+                agents=agents,
+                api_key=api_key,
+                product=product,
+                listening_server=listening_server,
+            )
+        )
         machine = machine_description(
             packages=("django", "channels", "channels-redis", "daphne"),
             database_url=options.database_url,
