@@ -1,12 +1,21 @@
 """Integration clients: bearer keys, scopes, revocation, rate limits; and people's sessions."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.request import ForcedAuthentication, Request
+from rest_framework.test import APIRequestFactory
 
-from console.api_clients import reissue_api_client, revoke_api_clients
+from console.api_clients import (
+    ClientRateThrottle,
+    create_api_client,
+    reissue_api_client,
+    revoke_api_clients,
+)
 from console.models import ApiClient
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +156,24 @@ def test_rate_limit_per_client_answers_429(client_with_scopes, settings):
     response = api.get(CUSTOMERS)
     assert_error(response, 429, "rate_limited")
     assert int(response["Retry-After"]) > 0
+
+
+def test_rate_limit_holds_when_a_windows_first_requests_race(db, settings):
+    """Several requests open the same window at once: each counts once, whichever made the
+    window's counter."""
+    settings.API_RATE_LIMIT_PER_MINUTE = 16
+    client = create_api_client(name="racer", scopes=["read"]).client
+
+    def check() -> bool:
+        request = Request(
+            APIRequestFactory().get(CUSTOMERS),
+            authenticators=[ForcedAuthentication(AnonymousUser(), client)],
+        )
+        return ClientRateThrottle().allow_request(request, view=None)
+
+    allowed = run_at_once(*[check] * 32)
+
+    assert sorted(allowed) == [False] * 16 + [True] * 16
 
 
 def test_rate_limit_counts_each_client_apart(client_with_scopes, settings):
