@@ -15,6 +15,12 @@ from customers.serializers import (
 
 RECENT_CONTACTS = 10
 
+# One instance of each, built once: a DRF model serializer otherwise builds its fields from the
+# model on every use (half a millisecond of each screen pop). `to_representation` keeps no state
+# between calls, so one instance serves every thread.
+_IDENTITY = CustomerIdentitySerializer()
+_ACCOUNT = AccountSerializer()
+
 
 def _case_json(case: Case) -> dict:
     return {
@@ -80,8 +86,8 @@ def customer_360(
         customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
     )
     context = {
-        **CustomerIdentitySerializer(customer).data,
-        "accounts": AccountSerializer(loaded.accounts, many=True).data,
+        **_IDENTITY.to_representation(customer),
+        "accounts": [_ACCOUNT.to_representation(account) for account in loaded.accounts],
         "open_cases": [_case_json(case) for case in cases],
         "recent_contacts": [_contact_json(contact) for contact in recent_contacts],
         "alerts": alerts(facts),
