@@ -231,7 +231,7 @@ def print_phases(title: str, timed: list[Timed]) -> None:
     print(f"SQL statements per request: {min(counts)} to {max(counts)}")
 
 
-def print_statements(timed: list[Timed], top: int = 40) -> None:
+def print_statements(timed: list[Timed], top: int = 12) -> None:
     by_sql: dict[str, list[float]] = defaultdict(list)
     for t in timed:
         for statement, ms in t.record.statements:
