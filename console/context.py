@@ -20,6 +20,7 @@ RECENT_CONTACTS = 10
 # between calls, so one instance serves every thread.
 _IDENTITY = CustomerIdentitySerializer()
 _ACCOUNT = AccountSerializer()
+_SOURCE_RECORD = SourceRecordSerializer()
 
 
 def _case_json(case: Case) -> dict:
@@ -103,7 +104,9 @@ def customer_360(
         ],
     }
     if with_source_records:
-        context["source_records"] = SourceRecordSerializer(loaded.source_records, many=True).data
+        context["source_records"] = [
+            _SOURCE_RECORD.to_representation(record) for record in loaded.source_records
+        ]
     if loaded.merged_from:
         context["merged_from"] = loaded.merged_from
     return context
