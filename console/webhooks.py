@@ -67,9 +67,7 @@ def emit_event(*, event_type: str, payload: dict) -> list[WebhookDelivery]:
     # Event types and scopes are JSON lists, which SQLite cannot search: they are checked here.
     subscriptions = [
         s
-        for s in WebhookSubscription.objects.filter(
-            is_active=True, client__revoked_at__isnull=True
-        ).select_related("client")
+        for s in WebhookSubscription.objects.filter(is_active=True).select_related("client")
         if event_type in s.event_types and may_receive_webhooks(s.client)
     ]
     deliveries = [
