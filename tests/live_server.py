@@ -17,6 +17,8 @@ from django.conf import settings
 PROJECT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30
 APP = "console.asgi:application"
+# Daphne's log line once its socket is bound, after the application has loaded.
+LISTENING = "Listening on TCP address"
 
 
 def free_port() -> int:
@@ -36,8 +38,7 @@ def database_url() -> str:
 
 
 def start_daphne(*, port: int, log_path: Path | None = None, **extra_environment: str):
-    """A Daphne serving the current test database on the port, returned once it listens: Daphne
-    logs "Listening on TCP address" when its socket is bound, after the application has loaded.
+    """A Daphne serving the current test database on the port, returned once it logs LISTENING.
     A thread reads the log to its end, so that a chatty server never fills the pipe and blocks,
     and appends it to `log_path` when given."""
     environment = {
@@ -58,23 +59,26 @@ def start_daphne(*, port: int, log_path: Path | None = None, **extra_environment
         text=True,
     )
     listening = threading.Event()
-    log: list[str] = []
+    start_settled = threading.Event()  # listening, or the process ended first
+    start_log: list[str] = []
 
     def read_log() -> None:
         with open(log_path or os.devnull, "a") as kept:
             for line in process.stderr:
-                log.append(line)
                 kept.write(line)
                 kept.flush()
-                if "Listening on TCP address" in line:
-                    listening.set()
-        listening.set()  # the process ended: nothing more will come
+                if not start_settled.is_set():
+                    start_log.append(line)
+                    if LISTENING in line:
+                        listening.set()
+                        start_settled.set()
+        start_settled.set()
 
     threading.Thread(target=read_log, daemon=True).start()
-    listening.wait(START_TIMEOUT_S)
-    if process.poll() is not None or not any("Listening on TCP address" in line for line in log):
+    start_settled.wait(START_TIMEOUT_S)
+    if not listening.is_set() or process.poll() is not None:
         stop_daphne(process)
-        raise RuntimeError(f"daphne did not start within {START_TIMEOUT_S}s:\n{''.join(log)}")
+        raise RuntimeError(f"daphne did not start within {START_TIMEOUT_S}s:\n{''.join(start_log)}")
     return process
 
 
