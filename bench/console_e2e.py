@@ -161,8 +161,8 @@ def prepare_data(env: dict[str, str], people: list[Caller]) -> str:
     from django.db import connections
     from django.utils import timezone
 
-    from console.api_clients import create_api_client
-    from console.models import Agent
+    from console.agents.models import Agent
+    from console.integrations.clients import create_api_client
     from console.roles import assign_role
     from customers.resolution import ingest_source_records
 

@@ -52,7 +52,7 @@ def main() -> None:
     from django.db import connection
     from django.test import RequestFactory
 
-    from console.customer_pages import customer_search
+    from console.customer_records.pages import customer_search
     from customers.queries import live_customers
 
     total = live_customers().count()

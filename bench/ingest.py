@@ -75,7 +75,7 @@ class LabelledSet:
 
 
 def generate_labelled_set(*, minimum_records: int, seed: int) -> LabelledSet:
-    from customers.demo_data import generate_people
+    from demo.customers import generate_people
 
     count = math.ceil(minimum_records / RECORDS_PER_PERSON_GUESS)
     while True:

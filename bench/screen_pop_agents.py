@@ -26,7 +26,7 @@ def prepare_agents(*, agents: int, service_center: int) -> list[dict]:
     from django.test import Client
     from django.utils import timezone
 
-    from console.models import Agent, AgentState
+    from console.agents.models import Agent, AgentState
     from console.roles import assign_role
     from contacts.models import Contact, ContactState, Desk
 

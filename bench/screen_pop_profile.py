@@ -90,21 +90,21 @@ def instrument(stopwatch: Stopwatch) -> None:
     """Wrap the call path's functions where their callers look them up (module globals)."""
     from django.db.backends.signals import connection_created
 
-    import console.agents
-    import console.api
-    import console.api_clients
-    import console.call_handling
+    import console.agents.presence
+    import console.calls.api
+    import console.calls.events
+    import console.integrations.clients
     import console.realtime
 
-    handling = console.call_handling
-    console.api.CallEventApi.dispatch = stopwatch.profiled(
-        "view (DRF auth, throttle, validation, handler)", console.api.CallEventApi.dispatch
+    handling = console.calls.events
+    console.calls.api.CallEventApi.dispatch = stopwatch.profiled(
+        "view (DRF auth, throttle, validation, handler)", console.calls.api.CallEventApi.dispatch
     )
-    console.api_clients.client_for_key = stopwatch.timed(
-        "  API key lookup", console.api_clients.client_for_key
+    console.integrations.clients.client_for_key = stopwatch.timed(
+        "  API key lookup", console.integrations.clients.client_for_key
     )
-    console.api.handle_call_event = stopwatch.timed(
-        "  handle_call_event (incl. commit and ring)", console.api.handle_call_event
+    console.calls.api.handle_call_event = stopwatch.timed(
+        "  handle_call_event (incl. commit and ring)", console.calls.api.handle_call_event
     )
     for name, phase in [
         ("store_call_event", "    store the event"),
@@ -270,7 +270,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)  # the tree moves: other work may add migrations
     from screen_pop_agents import prepare_agents
 
-    from console.api_clients import create_api_client
+    from console.integrations.clients import create_api_client
 
     prepare_agents(agents=200, service_center=20)
     key = create_api_client(name=f"bench-profile-{uuid.uuid4().hex[:8]}", scopes=["cti"]).key

@@ -8,11 +8,11 @@
 Setup: makes the database again (its name must start with "bench"), migrates it, then loads
 --agents agents (60% contact center), --customers customers and a year of finished calls before
 today (--calls-per-day a day, 5% transferred to the other desk, 6% abandoned), rolling up each
-day with the real rollup (console.rollups.roll_up_day) as beat would.
+day with the real rollup (console.supervision.rollups.roll_up_day) as beat would.
 
 1. The wallboard as the day grows. Today's contacts are loaded in steps up to each --today size,
-   with the live figures the wallboard keeps for them (what console.live_stats would have
-   written as they happened); at each size it measures:
+   with the live figures the wallboard keeps for them (what console.supervision.live_figures
+   would have written as they happened); at each size it measures:
    - reading the wallboard (`wallboard_snapshot`, what each one-second `stats` message costs) and
      the queries it runs;
    - handling telephony events end to end in process (`handle_call_event`: store, replay, route,
@@ -94,7 +94,7 @@ class Floor:
     def __init__(self, *, agents: int, customers: int, rng: random.Random):
         from django.contrib.auth import get_user_model
 
-        from console.models import Agent
+        from console.agents.models import Agent
         from console.roles import assign_role
         from contacts.models import Desk, Queue
         from customers.models import Customer
@@ -211,14 +211,14 @@ def save_contacts(legs: list) -> None:
 
 
 def save_live_figures(legs: list) -> None:
-    """What console.live_stats keeps for these contacts had they come through the telephony
-    API one event at a time: each contact's share, and the queues' hourly totals."""
+    """What console.supervision.live_figures keeps for these contacts had they come through the
+    telephony API one event at a time: each contact's share, and the queues' hourly totals."""
     from collections import defaultdict
 
     from django.db.models import F
 
-    from console.live_stats import COUNTED, share_of_contact
-    from console.models import LiveContactFigures, LiveQueueFigures
+    from console.supervision.live_figures import COUNTED, share_of_contact
+    from console.supervision.models import LiveContactFigures, LiveQueueFigures
 
     totals = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     rows = []
@@ -268,7 +268,7 @@ def drive_calls(*, count: int, agents: list[int], round_number: int) -> list[flo
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from console.call_handling import handle_call_event
+    from console.calls.events import handle_call_event
 
     names = dict(get_user_model().objects.filter(pk__in=agents).values_list("pk", "username"))
     times = []
@@ -301,7 +301,7 @@ def hook_cost(today, *, count: int) -> list[float]:
     each (the leg's own row) and its commit (the queue totals moved), as after a real event."""
     from django.db import transaction
 
-    from console.live_stats import note_call_change
+    from console.supervision.live_figures import note_call_change
     from contacts.handle_time import day_bounds
     from contacts.models import Contact
 
@@ -326,9 +326,9 @@ def measure_wallboard(floor: Floor, sizes: list[int], events: int) -> list[dict]
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from console.live_stats import wallboard_snapshot
-    from console.models import Agent
-    from console.rollups import roll_up_day
+    from console.agents.models import Agent
+    from console.supervision.rollups import roll_up_day
+    from console.supervision.wallboard import wallboard_snapshot
     from contacts.handle_time import TOKYO, day_bounds, tokyo_today
 
     now = timezone.now()
@@ -387,7 +387,7 @@ def load_history(floor: Floor, *, days: int, per_day: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from console.rollups import roll_up_day
+    from console.supervision.rollups import roll_up_day
     from contacts.handle_time import day_bounds, tokyo_today
 
     today = tokyo_today(timezone.now())
@@ -426,8 +426,8 @@ def measure_reports(floor: Floor, *, days: int) -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    from console.models import DailyContactRollup, HourlyContactRollup
-    from console.reports import Side, compare, contact_report
+    from console.supervision.models import DailyContactRollup, HourlyContactRollup
+    from console.supervision.reports import Side, compare, contact_report
     from contacts.handle_time import tokyo_today
 
     today = tokyo_today(timezone.now())

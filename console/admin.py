@@ -1,8 +1,13 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from console.api_clients import revoke_api_clients
-from console.models import ApiClient, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from console.integrations.clients import revoke_api_clients
+from console.integrations.models import (
+    ApiClient,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 @admin.register(ApiClient)

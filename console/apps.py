@@ -1,3 +1,5 @@
+"""The console app: signals wired once the registry is ready."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
@@ -8,10 +10,11 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Console")
 
     def ready(self) -> None:
-        from console.api_clients import forget_changed_client
-        from console.models import ApiClient
+        from console.calls.screen import refresh_screens_after_merge
+        from console.integrations.clients import forget_changed_client
+        from console.integrations.models import ApiClient
+        from console.integrations.webhook_emitting import announce_merge, announce_unmerge
         from console.roles import ensure_roles_after_migrate
-        from console.webhooks import announce_merge, announce_unmerge
         from customers.events import customers_merged, customers_unmerged
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
@@ -21,3 +24,5 @@ class ConsoleConfig(AppConfig):
             )
         customers_merged.connect(announce_merge, dispatch_uid="console-webhooks-merge")
         customers_unmerged.connect(announce_unmerge, dispatch_uid="console-webhooks-unmerge")
+        customers_merged.connect(refresh_screens_after_merge, dispatch_uid="screens-merge")
+        customers_unmerged.connect(refresh_screens_after_merge, dispatch_uid="screens-unmerge")

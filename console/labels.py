@@ -6,7 +6,7 @@ code_labels) and for the agent console's script (the page renders them as JSON).
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from console.models import AgentState
+from console.agents.models import AgentState
 from contacts.models import CaseKind, CaseStatus, Channel, ContactState, Desk
 from customers.models import AccountKind
 

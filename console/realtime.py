@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from console.models import Agent, AgentMessage
+from console.agents.models import Agent, AgentMessage
 
 # The contract promises at least 15 minutes of replay; a shift's worth is kept.
 MESSAGES_KEPT_FOR = timedelta(hours=12)

@@ -1,8 +1,11 @@
+"""The websockets: the agent's live channel and the supervisors' wallboard."""
+
 from django.urls import path
 
-from console import consumers
+from console.calls.consumers import AgentConsumer
+from console.supervision.consumers import SupervisorConsumer
 
 websocket_urlpatterns = [
-    path("ws/agent/", consumers.AgentConsumer.as_asgi()),
-    path("ws/supervisor/", consumers.SupervisorConsumer.as_asgi()),
+    path("ws/agent/", AgentConsumer.as_asgi()),
+    path("ws/supervisor/", SupervisorConsumer.as_asgi()),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "customers",
     "contacts",
     "console",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     # Django hands the request to. Higher up, the middleware below it ran async, each of their
     # hooks sent to a thread through sync_to_async: three more thread switches on every request
     # (tests/console/test_middleware_chain.py).
-    "console.idempotency.IdempotencyMiddleware",
+    "console.integrations.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -156,7 +157,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 # Task modules beyond each app's tasks.py (autodiscovery finds only those).
-CELERY_IMPORTS = ["console.report_tasks"]
+CELERY_IMPORTS = [
+    "console.agents.tasks",
+    "console.integrations.tasks",
+    "console.supervision.tasks",
+]
 CELERY_BEAT_SCHEDULE = {
     "resend-overdue-webhooks": {
         "task": "console.resend_overdue_webhooks",
@@ -239,14 +244,14 @@ API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "console.api_clients.ApiKeyAuthentication",
+        "console.integrations.clients.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["console.api_clients.HasRequiredAccess"],
-    "DEFAULT_THROTTLE_CLASSES": ["console.api_clients.ClientRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["console.api_parsers.LimitedJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["console.integrations.clients.HasRequiredAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["console.integrations.clients.ClientRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["console.integrations.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "console.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "console.integrations.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -271,7 +276,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "console.api_schema.add_error_responses",
+        "console.integrations.schema.add_error_responses",
     ],
 }
 

@@ -1,31 +1,90 @@
+"""Every URL of the product: pages for people, the REST API, its schema and docs."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from console import api, service_api, views
+from console import views
+from console.calls import api as calls_api
+from console.calls import pages as call_pages
+from console.customer_records import api as customer_records_api
+from console.customer_records import pages as customer_pages
+from console.service_desk import api as service_desk_api
+from console.supervision import pages as supervision_pages
 
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
 
 api_v1 = [
     path("", include("customers.urls")),
-    path("customers/<uuid:customer_id>/", api.CustomerDetailApi.as_view(), name="api-customer"),
-    path("cti/events", api.CallEventApi.as_view(), name="api-cti-events"),
-    path("atm/incidents", service_api.AtmIncidentApi.as_view(), name="api-atm-incidents"),
-    path("tickets", service_api.TicketCreateApi.as_view(), name="api-tickets"),
-    path("tickets/<uuid:case_id>", service_api.TicketDetailApi.as_view(), name="api-ticket"),
-    path("tickets/<uuid:case_id>/status", service_api.TicketStatusApi.as_view()),
-    path("tickets/<uuid:case_id>/comments", service_api.TicketCommentApi.as_view()),
-    path("tickets/<uuid:case_id>/close", service_api.TicketCloseApi.as_view()),
-    path("webhooks", service_api.WebhookListCreateApi.as_view(), name="api-webhooks"),
-    path("webhooks/<int:subscription_id>", service_api.WebhookDeleteApi.as_view()),
+    path(
+        "customers/<uuid:customer_id>/",
+        customer_records_api.CustomerDetailApi.as_view(),
+        name="api-customer",
+    ),
+    path("cti/events", calls_api.CallEventApi.as_view(), name="api-cti-events"),
+    path("atm/incidents", service_desk_api.AtmIncidentApi.as_view(), name="api-atm-incidents"),
+    path("tickets", service_desk_api.TicketCreateApi.as_view(), name="api-tickets"),
+    path("tickets/<uuid:case_id>", service_desk_api.TicketDetailApi.as_view(), name="api-ticket"),
+    path("tickets/<uuid:case_id>/status", service_desk_api.TicketStatusApi.as_view()),
+    path("tickets/<uuid:case_id>/comments", service_desk_api.TicketCommentApi.as_view()),
+    path("tickets/<uuid:case_id>/close", service_desk_api.TicketCloseApi.as_view()),
+    path("webhooks", service_desk_api.WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("webhooks/<int:subscription_id>", service_desk_api.WebhookDeleteApi.as_view()),
+]
+
+# One URL per agent action on a contact (`agent-contact-<action>`), each answering JSON.
+agent_actions = [
+    path(
+        f"console/contacts/<uuid:contact_id>/{action}",
+        view,
+        name=f"agent-contact-{action}",
+    )
+    for action, view in call_pages.CONTACT_ACTIONS.items()
+]
+
+pages = [
+    path("console/", call_pages.agent_console, name="agent-console"),
+    *agent_actions,
+    path("customers/", customer_pages.customer_search, name="customer-search"),
+    path("customers/<uuid:customer_id>/", customer_pages.customer_detail, name="customer-detail"),
+    path(
+        "customers/<uuid:customer_id>/merges/<int:decision_id>/unmerge",
+        customer_pages.customer_unmerge,
+        name="customer-unmerge",
+    ),
+    path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
+    path(
+        "customers/<uuid:customer_id>/cases/<uuid:case_id>",
+        customer_pages.customer_case_update,
+        name="customer-case-update",
+    ),
+    path("review/", customer_pages.steward_review, name="steward-review"),
+    path(
+        "incidents/unresolved/",
+        customer_pages.unresolved_incident_list,
+        name="unresolved-incidents",
+    ),
+    path(
+        "incidents/<uuid:case_id>/customer",
+        customer_pages.unresolved_incident_assign,
+        name="unresolved-incident-assign",
+    ),
+    path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
+    path("wallboard/", supervision_pages.wallboard, name="wallboard"),
+    path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
+    path("reports/", supervision_pages.contact_reports, name="contact-reports"),
+    path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
+    path("reports/roll-up", supervision_pages.roll_up_again, name="contact-reports-roll-up"),
+    path("reports/compare/", supervision_pages.comparison, name="comparison"),
+    path("reports/compare.csv", supervision_pages.comparison_csv, name="comparison-csv"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("", include("console.page_urls")),
+    *pages,
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found as html_page_not_found
 from django.views.defaults import server_error as html_server_error
 
-from console.api_errors import json_not_found, json_server_error
 from console.health import health_report
+from console.integrations.errors import json_not_found, json_server_error
 from console.roles import roles_of
 
 

@@ -2,12 +2,13 @@
 again from all its events (see call_timeline)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from contacts.call_timeline import Leg, TimelineEvent, call_legs
-from contacts.models import CallEvent, Channel, Contact, Queue
+from contacts.models import CallEvent, CallEventType, Channel, Contact, Queue
 from customers.normalization import normalise_phone
 
 
@@ -17,27 +18,61 @@ class StoredEvent:
     duplicate: bool
 
 
-def store_call_event(*, source: str, data: dict, routed_agent: str = "") -> StoredEvent:
+@dataclass(frozen=True)
+class CallEventInput:
+    """One telephony event as a platform reported it (the native API's fields, or a connector's
+    translation). `caller_number` and `called_number` are `from` and `to` on the wire."""
+
+    event_id: str
+    call_id: str
+    type: str
+    at: datetime
+    caller_number: str = ""
+    called_number: str = ""
+    queue: str = ""
+    agent: str = ""
+    target_queue: str = ""
+    target_agent: str = ""
+
+    def payload(self) -> dict[str, str]:
+        """The event as stored and replayed: the wire's names, the values as text, empty
+        fields left out."""
+        fields = {
+            "event_id": self.event_id,
+            "call_id": self.call_id,
+            "type": self.type,
+            "at": self.at,
+            "from": self.caller_number,
+            "to": self.called_number,
+            "queue": self.queue,
+            "agent": self.agent,
+            "target_queue": self.target_queue,
+            "target_agent": self.target_agent,
+        }
+        return {key: str(value) for key, value in fields.items() if value not in (None, "")}
+
+
+def store_call_event(*, source: str, event: CallEventInput, routed_agent: str = "") -> StoredEvent:
     """The event, stored unless its id was seen before from this source (then the first one).
     Inserted first: a repeat is rare, and the unique constraint tells it in the same trip."""
-    event = CallEvent(
+    stored = CallEvent(
         source=source,
-        event_id=data["event_id"],
-        call_id=data["call_id"],
-        type=data["type"],
-        at=data["at"],
-        payload={key: str(value) for key, value in data.items() if value not in (None, "")},
+        event_id=event.event_id,
+        call_id=event.call_id,
+        type=event.type,
+        at=event.at,
+        payload=event.payload(),
         routed_agent=routed_agent,
     )
     try:
         with transaction.atomic():
-            event.save()
+            stored.save()
     except IntegrityError as error:
-        first = CallEvent.objects.filter(source=source, event_id=data["event_id"]).first()
+        first = CallEvent.objects.filter(source=source, event_id=event.event_id).first()
         if first is None:
             raise error
         return StoredEvent(event=first, duplicate=True)
-    return StoredEvent(event=event, duplicate=False)
+    return StoredEvent(event=stored, duplicate=False)
 
 
 def timeline_event(event: CallEvent) -> TimelineEvent:
@@ -124,3 +159,17 @@ def _apply_leg(contact: Contact, leg: Leg, *, queues: dict, agents: dict, parent
     contact.ended_at = leg.ended_at
     contact.wrapped_up_at = leg.wrapped_up_at
     contact.hold_seconds = leg.hold_seconds
+
+
+def route_waiting_call(*, contact: Contact, agent_user) -> CallContacts:
+    """A waiting call given to an agent who became free: the event that opened the leg now names
+    the agent (so every later replay gives the same legs), and the call is replayed."""
+    opening = (
+        CallEvent.objects.filter(source=contact.source, call_id=contact.call_id)
+        .filter(type__in=[CallEventType.OFFERED, CallEventType.TRANSFERRED], at=contact.offered_at)
+        .order_by("-type")
+        .first()
+    )
+    opening.routed_agent = agent_user.get_username()
+    opening.save(update_fields=["routed_agent"])
+    return replay_call(source=contact.source, call_id=contact.call_id, known_users=[agent_user])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from contacts.models import ContactState
+from contacts.choices import ContactState
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -30,7 +30,24 @@ class ContactFigures:
 
     @property
     def handle_seconds(self) -> float:
-        return self.talk_seconds + self.hold_seconds + self.after_call_work_seconds
+        return handle_seconds(self.talk_seconds, self.hold_seconds, self.after_call_work_seconds)
+
+
+def handle_seconds(
+    talk_seconds: float, hold_seconds: float, after_call_work_seconds: float
+) -> float:
+    """The industry's handle time: talk + hold + after-call work."""
+    return talk_seconds + hold_seconds + after_call_work_seconds
+
+
+def talk_hold_and_after_call_work(
+    *, connected_seconds: float, hold_seconds: float, after_call_work_seconds: float | None
+) -> tuple[float, float, float]:
+    """A handled call's talk (connected less hold), hold, and after-call work (0 until done)."""
+    hold = max(hold_seconds or 0.0, 0.0)
+    talk = max(connected_seconds - hold, 0.0)
+    after = max(after_call_work_seconds, 0.0) if after_call_work_seconds is not None else 0.0
+    return talk, hold, after
 
 
 def contact_figures(
@@ -78,10 +95,11 @@ def figures_from_durations(
     handled = answered and connected_seconds is not None
     talk = hold = after = 0.0
     if handled:
-        hold = max(hold_seconds or 0.0, 0.0)
-        talk = max(connected_seconds - hold, 0.0)
-        if after_call_work_seconds is not None:
-            after = max(after_call_work_seconds, 0.0)
+        talk, hold, after = talk_hold_and_after_call_work(
+            connected_seconds=connected_seconds,
+            hold_seconds=hold_seconds,
+            after_call_work_seconds=after_call_work_seconds,
+        )
     return ContactFigures(
         offered=1,
         answered=int(answered),

@@ -4,20 +4,27 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contacts.choices import (
+    OPEN_CASE_STATUSES,
+    CallEventType,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    ContactState,
+    Desk,
+)
+from contacts.handle_time import handle_seconds, talk_hold_and_after_call_work
 from customers.models import Customer
 
-
-class Desk(models.TextChoices):
-    CONTACT_CENTER = "contact_center", _("Contact center")
-    SERVICE_CENTER = "service_center", _("Service center")
-
-
-class Channel(models.TextChoices):
-    PHONE = "phone", _("Phone")
-    ATM = "atm", _("ATM")
-    TICKET = "ticket", _("Ticket")
-    CHAT = "chat", _("Chat")
-    MAIL = "mail", _("Mail")
+__all__ = [
+    "OPEN_CASE_STATUSES",
+    "CallEventType",
+    "CaseKind",
+    "CaseStatus",
+    "Channel",
+    "ContactState",
+    "Desk",
+]
 
 
 class Queue(models.Model):
@@ -39,17 +46,6 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.name
-
-
-class ContactState(models.TextChoices):
-    WAITING = "waiting", _("Waiting for an agent")
-    OFFERED = "offered", _("Ringing")
-    ANSWERED = "answered", _("Talking")
-    HOLD = "hold", _("On hold")
-    TRANSFERRED = "transferred", _("Transferred")
-    ENDED = "ended", _("After-call work")
-    WRAPPED_UP = "wrapped_up", _("Done")
-    ABANDONED = "abandoned", _("Abandoned")
 
 
 class WrapUpCode(models.Model):
@@ -139,11 +135,22 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.call_id or self.pk}"
 
-    @property
-    def talk_seconds(self) -> float | None:
+    def _time_parts(self) -> tuple[float, float, float] | None:
+        """Talk, hold and after-call work as contacts.handle_time defines them; None until the
+        call was answered and ended."""
         if self.answered_at is None or self.ended_at is None:
             return None
-        return max((self.ended_at - self.answered_at).total_seconds() - self.hold_seconds, 0.0)
+        after = (self.wrapped_up_at - self.ended_at).total_seconds() if self.wrapped_up_at else None
+        return talk_hold_and_after_call_work(
+            connected_seconds=(self.ended_at - self.answered_at).total_seconds(),
+            hold_seconds=self.hold_seconds,
+            after_call_work_seconds=after,
+        )
+
+    @property
+    def talk_seconds(self) -> float | None:
+        parts = self._time_parts()
+        return parts[0] if parts else None
 
     @property
     def after_call_work_seconds(self) -> float | None:
@@ -153,21 +160,8 @@ class Contact(models.Model):
 
     @property
     def handle_seconds(self) -> float | None:
-        """Talk + hold + after-call work: the industry's handle time."""
-        talk, after = self.talk_seconds, self.after_call_work_seconds
-        if talk is None:
-            return None
-        return talk + self.hold_seconds + (after or 0.0)
-
-
-class CallEventType(models.TextChoices):
-    OFFERED = "offered", _("Offered")
-    ANSWERED = "answered", _("Answered")
-    HOLD = "hold", _("Hold")
-    UNHOLD = "unhold", _("Unhold")
-    TRANSFERRED = "transferred", _("Transferred")
-    ENDED = "ended", _("Ended")
-    WRAPUP_DONE = "wrapup_done", _("Wrap-up done")
+        parts = self._time_parts()
+        return handle_seconds(*parts) if parts else None
 
 
 class CallEvent(models.Model):
@@ -194,28 +188,6 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.type} {self.at:%H:%M:%S}"
-
-
-class CaseKind(models.TextChoices):
-    LOAN_APPLICATION = "loan_application", _("Loan application")
-    REPAYMENT_CONSULTATION = "repayment_consultation", _("Repayment consultation")
-    LIMIT_INCREASE = "limit_increase", _("Credit-limit increase")
-    CARD_RETAINED = "card_retained", _("Card retained at ATM")
-    CASH_NOT_DISPENSED = "cash_not_dispensed", _("Cash not dispensed")
-    DEPOSIT_MISMATCH = "deposit_mismatch", _("Deposit mismatch")
-    DEVICE_ERROR = "device_error", _("ATM device error")
-    CARD_REISSUE = "card_reissue", _("Card reissue")
-
-
-class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-
-
-OPEN_CASE_STATUSES = [CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CUSTOMER]
 
 
 class Case(models.Model):

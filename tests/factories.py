@@ -3,7 +3,7 @@ import uuid
 import factory
 from django.contrib.auth import get_user_model
 
-from console.api_clients import create_api_client
+from console.integrations.clients import create_api_client
 from console.roles import assign_role
 
 
@@ -32,7 +32,7 @@ def make_agent(username: str, *, desk: str = "contact_center", state: str = "off
     """A user with the agent role and the agent profile routing needs."""
     from django.utils import timezone
 
-    from console.models import Agent
+    from console.agents.models import Agent
 
     user = UserFactory(username=username, role="agent")
     return Agent.objects.create(

@@ -230,9 +230,10 @@
     const response = await fetch(url, {
       method: "POST", body, headers: { "X-CSRFToken": csrfToken }, credentials: "same-origin",
     });
-    const answer = await response.json().catch(() => ({ ok: false, error: response.statusText }));
-    if (!answer.ok) showError(answer.error);
-    return answer.ok;
+    // Refusals come in the API's error format: {"error": {"code", "message", "fields"}}.
+    const answer = await response.json().catch(() => ({ error: { message: response.statusText } }));
+    if (!response.ok) showError(answer.error ? answer.error.message : response.statusText);
+    return response.ok;
   }
 
   for (const button of root.querySelectorAll("[data-state]")) {

@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from console.models import ApiScope
+from console.integrations.models import ApiScope
 from tests.factories import api_key
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from console.models import AgentMessage
+from console.agents.models import AgentMessage
+from console.agents.tasks import forget_old_agent_messages_task
 from console.realtime import MESSAGES_KEPT_FOR, messages_after, send_to_agent
-from console.tasks import forget_old_agent_messages_task
 from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db

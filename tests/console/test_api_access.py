@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.test import APIRequestFactory
 
-from console.api_clients import (
+from console.integrations.clients import (
     ClientRateThrottle,
     create_api_client,
     reissue_api_client,
     revoke_api_clients,
 )
-from console.models import ApiClient
+from console.integrations.models import ApiClient
 from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db

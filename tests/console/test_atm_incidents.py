@@ -7,10 +7,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from console.agents.models import AgentState
 from console.asgi import application
-from console.case_handling import give_case_a_customer, unresolved_incidents
-from console.context import customer_360
-from console.models import AgentState
+from console.calls.screen import customer_360
+from console.service_desk.cases import give_case_a_customer, unresolved_incidents
 from contacts.models import Case, Channel, Contact, ContactState
 from customers.models import Customer
 from customers.resolution import ingest_source_records

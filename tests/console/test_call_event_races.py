@@ -3,8 +3,9 @@
 import pytest
 from django.utils import timezone
 
-from console.call_handling import handle_call_event
-from console.models import AgentState
+from console.agents.models import AgentState
+from console.calls.events import handle_call_event
+from contacts.call_events import CallEventInput
 from contacts.models import CallEvent, Contact
 from tests.concurrency import run_at_once
 from tests.factories import make_agent
@@ -15,17 +16,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_same_offer_posted_twice_at_once_is_stored_and_routed_once():
     make_agent("agent001", state=AgentState.AVAILABLE)
     make_agent("agent002", state=AgentState.AVAILABLE)
-    event = {
-        "event_id": "e1",
-        "call_id": "c1",
-        "type": "offered",
-        "at": timezone.now(),
-        "from": "0312345678",
-        "queue": "loans",
-    }
+    event = CallEventInput(
+        event_id="e1",
+        call_id="c1",
+        type="offered",
+        at=timezone.now(),
+        caller_number="0312345678",
+        queue="loans",
+    )
 
     def post():
-        return handle_call_event(source="pbx", data=dict(event))
+        return handle_call_event(source="pbx", event=event)
 
     outcomes = run_at_once(post, post)
 

@@ -8,8 +8,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from console.agents.models import Agent, AgentState
 from console.asgi import application
-from console.models import Agent, AgentState
 from contacts.models import Contact, ContactState
 from contacts.notes import add_note
 from customers.resolution import ingest_source_records

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from console.models import ViewAudit
+from console.audit.models import ViewAudit
 from contacts.models import Channel, Contact, ContactNote, ContactState, Desk
 from customers.models import Customer
 from customers.resolution import ingest_source_records

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from console.context import customer_360
+from console.calls.screen import customer_360
 from contacts.models import Case, CaseKind, Channel, Contact, ContactState, Desk
 from customers.merging import merge_customers
 from customers.models import Customer

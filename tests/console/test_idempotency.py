@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from console.idempotency import KEPT_FOR, forget_old_idempotency_keys
-from console.models import IdempotencyKey
+from console.integrations.idempotency import KEPT_FOR, forget_old_idempotency_keys
+from console.integrations.models import IdempotencyKey
 from customers.models import Customer, SourceRecord
 from tests.concurrency import run_at_once
 from tests.factories import api_key

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from console.models import AgentState
+from console.agents.models import AgentState
 from customers.resolution import ingest_source_records
 from tests.factories import api_key, make_agent
 from tests.live_server import post_call_event, running_daphne

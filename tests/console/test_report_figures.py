@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from console.report_tasks import roll_up_days_task
-from console.reports import Side, compare, contact_report
+from console.supervision.reports import Side, compare, contact_report
+from console.supervision.tasks import roll_up_days_task
 from contacts.queues import set_service_level_thresholds
 from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, set_up_people
 

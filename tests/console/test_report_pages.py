@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from console.celery import app as celery_app
-from console.models import DailyContactRollup, RolledUpDay
-from console.report_tasks import roll_up_days_task
+from console.supervision.models import DailyContactRollup, RolledUpDay
+from console.supervision.tasks import roll_up_days_task
 from contacts.models import Queue
 from contacts.queues import set_service_level_thresholds
 from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, set_up_people

@@ -10,20 +10,20 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 
 from console.celery import app as celery_app
-from console.live_stats import forget_old_live_figures
-from console.models import (
+from console.supervision.live_figures import forget_old_live_figures
+from console.supervision.models import (
     DailyContactRollup,
     HourlyContactRollup,
     LiveContactFigures,
     LiveQueueFigures,
     RolledUpDay,
 )
-from console.report_tasks import (
+from console.supervision.rollups import days_to_roll_up, roll_up_day
+from console.supervision.tasks import (
     forget_old_live_figures_task,
     roll_up_days_task,
     roll_up_recent_days_task,
 )
-from console.rollups import days_to_roll_up, roll_up_day
 from contacts.models import Contact, Queue
 from tests.concurrency import run_at_once
 from tests.console.scripted_day import NEXT_DAY, D, Player, at, set_up_people

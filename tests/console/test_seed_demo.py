@@ -11,10 +11,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from console.models import Agent
+from console.agents.models import Agent
 from console.roles import roles_of
 from contacts.models import Case, Contact, Desk
-from customers.demo_data import (
+from customers.models import Account, Customer, MergeDecision, ReviewCandidate, SourceRecord
+from customers.record_input import validate_records
+from demo.customers import (
     LOAN_DESK,
     SERVICE_DESK,
     SYSTEMS,
@@ -23,8 +25,6 @@ from customers.demo_data import (
     load_demo_people,
     records_by_system,
 )
-from customers.models import Account, Customer, MergeDecision, ReviewCandidate, SourceRecord
-from customers.record_input import validate_records
 
 pytestmark = pytest.mark.django_db
 

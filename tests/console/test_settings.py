@@ -109,7 +109,7 @@ def test_deploy_checks_pass_on_production_settings():
 def test_the_asgi_process_freezes_what_it_loads_at_start():
     result = run_python(
         "import gc, sys, console.asgi;"
-        "print(gc.get_freeze_count(), len(gc.get_objects()), 'console.api' in sys.modules)",
+        "print(gc.get_freeze_count(), len(gc.get_objects()), 'console.calls.api' in sys.modules)",
         DEBUG="true",
     )
 

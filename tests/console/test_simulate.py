@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from console.models import AgentState
+from console.agents.models import AgentState
 from contacts.models import CallEvent, Contact, ContactState
 from customers.resolution import ingest_source_records
 from tests.factories import make_agent

@@ -4,8 +4,8 @@ totals move when each event's transaction commits."""
 
 import pytest
 
-from console.live_stats import wallboard_snapshot
-from console.models import LiveQueueFigures
+from console.supervision.models import LiveQueueFigures
+from console.supervision.wallboard import wallboard_snapshot
 from contacts.queues import set_service_level_thresholds
 from tests.console.scripted_day import NEXT_DAY, D, Player, at, set_up_people
 

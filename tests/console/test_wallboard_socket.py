@@ -14,8 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from console.asgi import application
-from console.call_handling import choose_agent_state, handle_call_event
-from console.models import LiveContactFigures, LiveQueueFigures
+from console.calls.events import choose_agent_state, handle_call_event
+from console.supervision.models import LiveContactFigures, LiveQueueFigures
+from contacts.call_events import CallEventInput
 from tests.factories import UserFactory, make_agent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -173,13 +174,9 @@ def offer_and_roll_back() -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         handle_call_event(
             source="pbx",
-            data={
-                "event_id": "e1",
-                "call_id": "c1",
-                "type": "offered",
-                "queue": "loans",
-                "at": timezone.now(),
-            },
+            event=CallEventInput(
+                event_id="e1", call_id="c1", type="offered", queue="loans", at=timezone.now()
+            ),
         )
         raise RuntimeError("the request failed after the event was handled")
 

@@ -12,12 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from console.api_clients import revoke_api_clients
-from console.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookSubscription
-from console.webhooks import (
+from console.integrations.clients import revoke_api_clients
+from console.integrations.models import (
+    ApiClient,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from console.integrations.webhook_delivery import (
     MAX_ATTEMPTS,
     attempt_delivery,
-    resend_overdue_deliveries,
+    overdue_deliveries,
     retry_delay_s,
 )
 from tests.factories import api_key
@@ -273,4 +278,4 @@ def test_a_queued_delivery_is_cancelled_unsent_once_the_client_may_no_longer_rec
     assert delivery.status == DeliveryStatus.CANCELLED
     assert len(receiver.received) == 1
     assert [a.status_code for a in delivery.attempt_log.all()] == [500]
-    assert resend_overdue_deliveries(now=timezone.now() + timedelta(days=1)) == 0
+    assert len(overdue_deliveries(now=timezone.now() + timedelta(days=1))) == 0

@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from console.models import Agent, AgentMessage, AgentState, ViewAudit
+from console.agents.models import Agent, AgentMessage, AgentState
+from console.audit.models import ViewAudit
 from contacts.models import (
     Case,
     CaseKind,

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from console.rollups import roll_up_days
+from console.supervision.rollups import roll_up_days
 from contacts.queues import set_service_level_thresholds
 from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, set_up_people
 from tests.e2e.conftest import screenshot

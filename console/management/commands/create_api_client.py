@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from console.api_clients import create_api_client
-from console.models import ApiScope
+from console.integrations.clients import create_api_client
+from console.integrations.models import ApiScope
 
 
 class Command(BaseCommand):

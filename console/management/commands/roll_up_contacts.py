@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from console.rollups import roll_up_days
+from console.supervision.rollups import roll_up_days
 from contacts.handle_time import tokyo_today
 
 MAX_DAYS = 3 * 366

@@ -1,0 +1,10 @@
+"""Calls: a telephony event's whole trip (store, route, replay, follow), what an agent does to
+a call from the console, the agent's console page and websocket, and what an agent sees of a
+customer (`screen`: the customer-360, the screen pop, and the refresh every write that changes
+the 360 calls).
+
+May import: console.agents, console.integrations (webhooks), console.supervision (live figures),
+console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages` and
+`consumers`."""
+
+__all__ = ["api", "consumers", "events", "pages", "screen"]

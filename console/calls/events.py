@@ -1,0 +1,187 @@
+"""What the console does with a telephony event: store it, route the call, keep the call's
+contacts and the agents' states in step, and push the screen pop and call states to agents.
+
+Everything happens in one transaction, and pushes go out on commit.
+"""
+
+from dataclasses import dataclass, field, replace
+
+from django.db import transaction
+
+from console.agents.models import CHOSEN_STATES, Agent, AgentState
+from console.agents.presence import AgentStateError, change_agent_state, pick_available_agent
+from console.calls.screen import screen_pop
+from console.integrations.models import WebhookEvent
+from console.integrations.webhook_emitting import emit_event
+from console.realtime import send_to_agent
+from console.supervision.live_figures import note_call_change
+from contacts.call_events import (
+    CallEventInput,
+    replay_call,
+    route_waiting_call,
+    store_call_event,
+)
+from contacts.models import CallEventType, Contact, ContactState
+from contacts.representations import contact_json
+from customers.queries import identified_caller
+
+# Which agent state a contact's state puts its agent in.
+AGENT_STATE_FOR = {
+    ContactState.OFFERED: AgentState.ON_CALL,
+    ContactState.ANSWERED: AgentState.ON_CALL,
+    ContactState.HOLD: AgentState.ON_CALL,
+    ContactState.ENDED: AgentState.WRAP_UP,
+    ContactState.TRANSFERRED: AgentState.WRAP_UP,
+    ContactState.ABANDONED: AgentState.AVAILABLE,
+    ContactState.WRAPPED_UP: AgentState.AVAILABLE,
+}
+CALL_STATE_MESSAGE = {
+    ContactState.ANSWERED: "answered",
+    ContactState.HOLD: "hold",
+    ContactState.ENDED: "ended",
+    ContactState.ABANDONED: "ended",
+    ContactState.TRANSFERRED: "transferred",
+    ContactState.WRAPPED_UP: "wrapup_done",
+}
+
+
+@dataclass
+class CallEventOutcome:
+    contact_id: str | None
+    customer_id: str | None
+    agent: str | None
+    duplicate: bool
+    pushed: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "contact_id": self.contact_id,
+            "customer_id": self.customer_id,
+            "agent": self.agent,
+            "duplicate": self.duplicate,
+        }
+
+
+def _outcome(contact: Contact | None, *, duplicate: bool) -> CallEventOutcome:
+    if contact is None:
+        return CallEventOutcome(None, None, None, duplicate)
+    return CallEventOutcome(
+        contact_id=str(contact.pk),
+        customer_id=str(contact.customer_id) if contact.customer_id else None,
+        agent=contact.agent.get_username() if contact.agent else None,
+        duplicate=duplicate,
+    )
+
+
+def _current_contact(*, source: str, call_id: str) -> Contact | None:
+    return (
+        Contact.objects.select_related("agent")
+        .filter(source=source, call_id=call_id)
+        .order_by("-leg")
+        .first()
+    )
+
+
+@transaction.atomic
+def handle_call_event(*, source: str, event: CallEventInput) -> CallEventOutcome:
+    # Routed before the event is stored, so the event is written once with its agent. A
+    # duplicate has then locked an agent for nothing, which its transaction's end releases.
+    customer_id = None
+    routed = None
+    if event.type == CallEventType.OFFERED:
+        customer_id = identified_caller(event.caller_number)
+        routed = pick_available_agent(queue_name=event.queue, named=event.agent)
+    elif event.type == CallEventType.TRANSFERRED and not event.target_agent:
+        current = _current_contact(source=source, call_id=event.call_id)
+        queue_name = event.target_queue or (current.queue.name if current and current.queue else "")
+        routed = pick_available_agent(queue_name=queue_name)
+    routed_agent = routed.user.get_username() if routed else ""
+    if event.agent and routed_agent != event.agent:
+        # The named agent is replaced by the routed one: a busy agent is not offered.
+        event = replace(event, agent="")
+    stored = store_call_event(source=source, event=event, routed_agent=routed_agent)
+    if stored.duplicate:
+        return _outcome(_current_contact(source=source, call_id=event.call_id), duplicate=True)
+    call = replay_call(
+        source=source,
+        call_id=event.call_id,
+        customer_id=customer_id,
+        known_users=[routed.user] if routed else [],
+    )
+    for contact in call.changed:
+        _follow(contact, routed=routed)
+    note_call_change(call.contacts, created=call.created)
+    return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
+
+
+def _follow(contact: Contact, *, routed: Agent | None = None) -> None:
+    """Agent state, pushes and webhooks for a contact whose state or agent changed. `routed` is
+    the agent routing just locked, if any: read again otherwise."""
+    if contact.state in (ContactState.ENDED, ContactState.ABANDONED):
+        emit_event(event_type=WebhookEvent.CONTACT_ENDED, payload=contact_webhook_payload(contact))
+    if contact.agent_id is None:
+        return
+    if routed is not None and routed.user_id == contact.agent_id:
+        agent = routed
+    else:
+        agent = Agent.objects.filter(user_id=contact.agent_id).first()
+    if agent is None:
+        return
+    wanted = AGENT_STATE_FOR.get(contact.state)
+    # A transferred leg keeps its state after the wrap-up: its wrap-up time says it is done.
+    wrapped_up_transfer = contact.state == ContactState.TRANSFERRED and contact.wrapped_up_at
+    if wrapped_up_transfer:
+        wanted = AgentState.AVAILABLE
+    if contact.state == ContactState.OFFERED:
+        send_to_agent(agent_id=agent.pk, body=screen_pop(contact))
+    elif contact.state in CALL_STATE_MESSAGE:
+        send_to_agent(
+            agent_id=agent.pk,
+            body={
+                "type": "call_state",
+                "contact_id": str(contact.pk),
+                "state": "wrapup_done"
+                if wrapped_up_transfer
+                else CALL_STATE_MESSAGE[contact.state],
+            },
+        )
+    if wanted and agent.state != wanted:
+        change_agent_state(agent=agent, state=wanted, reason=f"call {contact.state}")
+        if wanted == AgentState.AVAILABLE:
+            offer_waiting_call(agent=agent)
+
+
+def contact_webhook_payload(contact: Contact) -> dict:
+    # `contact_id` as well as `id`: receivers written before the one contact shape read it.
+    return {"contact_id": str(contact.pk), **contact_json(contact)}
+
+
+def offer_waiting_call(*, agent: Agent) -> Contact | None:
+    """Give a newly available agent the longest-waiting call of a queue their desk serves."""
+    waiting = (
+        Contact.objects.select_for_update(skip_locked=True)
+        .filter(state=ContactState.WAITING, queue__desk=agent.desk)
+        .order_by("offered_at")
+        .first()
+    )
+    if waiting is None:
+        return None
+    call = route_waiting_call(contact=waiting, agent_user=agent.user)
+    for contact in call.changed:
+        _follow(contact, routed=agent)
+    return waiting
+
+
+@transaction.atomic
+def choose_agent_state(*, agent_id: int, state: str) -> Agent:
+    """A state the agent picked in the browser (available, break or offline)."""
+    if state not in CHOSEN_STATES:
+        raise AgentStateError(f"'{state}' is not a state an agent can choose.")
+    agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
+    if agent.state == AgentState.ON_CALL:
+        raise AgentStateError("Finish the current call first.")
+    if agent.state != state:
+        change_agent_state(agent=agent, state=state, reason="chosen")
+        if state == AgentState.AVAILABLE:
+            offer_waiting_call(agent=agent)
+    return agent

@@ -1,0 +1,192 @@
+"""The agent console page and the actions it posts, one view per action. Each view reads its form,
+calls one function of console.calls.actions and answers JSON: `{"ok": true}`, or the API's one
+error format with 400 or 403 (the page updates itself from the websocket)."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from console.agents.models import Agent
+from console.calls import actions
+from console.calls.actions import AgentActionError
+from console.calls.screen import screen_pop
+from console.integrations.errors import error_body
+from console.labels import script_labels
+from console.roles import requires
+from contacts.models import Contact, ContactState, Queue, WrapUpCode
+
+LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
+# The contact the console shows: a call in progress or in after-call work. A leg the agent
+# transferred keeps its state after the wrap-up, so only its missing wrap-up time says it is open.
+OPEN_CONTACT = Q(state__in=LIVE_STATES) | Q(
+    state=ContactState.TRANSFERRED, wrapped_up_at__isnull=True
+)
+
+
+agent_only = requires("console.use_agent_console")
+
+
+def _labels(queues) -> dict:
+    """Words the page's script shows, in the person's language."""
+    return {
+        **script_labels(),
+        "queues": {queue.name: str(queue) for queue in queues},
+        "online": _("Connected"),
+        "offline": _("Offline — reconnecting…"),
+        "unknown_caller": _("Unknown caller"),
+        "candidates": _("Who may be calling"),
+        "pick": _("This is the caller"),
+        "search_hint": _("Not among them? Find the caller with the customer search (Alt+S)."),
+        "alerts": _("Alerts"),
+        "actions": _("Next best actions"),
+        "accounts": _("Accounts"),
+        "open_cases": _("Open cases"),
+        "recent_contacts": _("Recent contacts"),
+        "match": _("Why these records are one customer"),
+        "transfer_notes": _("Notes from the previous agent"),
+        "open_customer": _("Open the customer page"),
+        "none": _("None"),
+        # "{days}" is filled in by the script.
+        "days_past_due": _("{days} days past due"),
+        "codes": {
+            "payment_past_due": _("Payment past due"),
+            "recent_card_retained": _("Card retained at an ATM in the last days"),
+            "recent_cash_not_dispensed": _("Cash not dispensed at an ATM in the last days"),
+            "recent_deposit_mismatch": _("Deposit mismatch at an ATM in the last days"),
+            "fraud_watch": _("Fraud watch"),
+            "vulnerable_customer": _("Vulnerable customer: take extra care"),
+            "do_not_call": _("Do not call back"),
+            "repayment_consultation": _("Offer a repayment consultation"),
+            "apologise_and_reissue_card": _("Apologise and start the card reissue"),
+            "confirm_refund_status": _("Confirm the refund status"),
+            "offer_limit_increase": _("Offer a credit-limit increase"),
+        },
+    }
+
+
+@require_GET
+@agent_only
+def agent_console(request):
+    agent = Agent.objects.select_related("user").filter(user=request.user).first()
+    if agent is None:
+        raise PermissionDenied("No agent profile.")
+    current = (
+        Contact.objects.select_related("queue")
+        .filter(OPEN_CONTACT, agent=request.user)
+        .order_by("-offered_at")
+        .first()
+    )
+    shift_contacts = (
+        Contact.objects.select_related("queue", "customer", "wrap_up_code")
+        .filter(agent=request.user, offered_at__date=timezone.localdate())
+        .order_by("-offered_at")[:50]
+    )
+    queues = list(Queue.objects.all())
+    page_state = {
+        "agent_state": agent.state,
+        "last_seq": agent.last_seq,
+        "current": screen_pop(current) if current else None,
+        "current_state": current.state if current else None,
+        "labels": _labels(queues),
+    }
+    return render(
+        request,
+        "console/agent.html",
+        {
+            "agent": agent,
+            "page_state": page_state,
+            "queues": queues,
+            "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
+            "shift_contacts": shift_contacts,
+        },
+    )
+
+
+class TransferForm(forms.Form):
+    target_queue = forms.SlugField(required=False, max_length=40)
+    target_agent = forms.CharField(required=False, max_length=150)
+    note = forms.CharField(required=False, max_length=4000)
+
+
+class WrapUpForm(forms.Form):
+    wrap_up_code = forms.SlugField(required=False, max_length=40)
+    disposition = forms.CharField(required=False, max_length=200)
+    done = forms.BooleanField(required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=4000)
+
+
+class PickForm(forms.Form):
+    customer_id = forms.UUIDField()
+
+
+def _answer(action) -> JsonResponse:
+    """Run one agent action; its refusal becomes a clear 400/403 in the one error format."""
+    try:
+        action()
+    except AgentActionError as error:
+        return JsonResponse(error_body(code="refused", message=str(error)), status=400)
+    except PermissionDenied:
+        return JsonResponse(
+            error_body(code="forbidden", message=_("Not your contact.")), status=403
+        )
+    return JsonResponse({"ok": True})
+
+
+def _invalid(form: forms.Form) -> JsonResponse:
+    fields = {
+        name: [str(message) for message in messages] for name, messages in form.errors.items()
+    }
+    return JsonResponse(
+        error_body(code="invalid", message=_("Check the form."), fields=fields), status=400
+    )
+
+
+def _simple_action(action):
+    @require_POST
+    @agent_only
+    def view(request, contact_id):
+        return _answer(lambda: action(user=request.user, contact_id=contact_id))
+
+    return view
+
+
+def _form_action(form_class, action):
+    @require_POST
+    @agent_only
+    def view(request, contact_id):
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return _invalid(form)
+        return _answer(
+            lambda: action(user=request.user, contact_id=contact_id, **form.cleaned_data)
+        )
+
+    return view
+
+
+answer_call = _simple_action(actions.answer_call)
+toggle_hold = _simple_action(actions.toggle_hold)
+hang_up = _simple_action(actions.hang_up)
+transfer_call = _form_action(TransferForm, actions.transfer_call)
+record_wrap_up = _form_action(WrapUpForm, actions.record_wrap_up)
+write_note = _form_action(NoteForm, actions.write_note)
+pick_customer = _form_action(PickForm, actions.pick_customer)
+
+# The URL's last part for each action (console.urls).
+CONTACT_ACTIONS = {
+    "answer": answer_call,
+    "hold": toggle_hold,
+    "hang-up": hang_up,
+    "transfer": transfer_call,
+    "wrap-up": record_wrap_up,
+    "note": write_note,
+    "pick": pick_customer,
+}

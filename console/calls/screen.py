@@ -1,0 +1,182 @@
+"""What an agent sees of a customer: the customer-360, the screen pop built from it when a call
+is offered, and the refresh pushed to the agents talking to a customer whenever a write changes
+what the 360 shows (a case opened, updated or closed, the caller picked, a steward's link, a
+merge or an unmerge). Writes call `refresh_screens` inside their transaction: the message is
+stored with the write and announced on its commit.
+
+The 360 takes a fixed number of queries whatever the customer's size: the customer with records
+and accounts (3), open cases (1), recent contacts (1).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from console.agents.models import Agent
+from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
+from console.realtime import send_to_agent
+from contacts.models import Contact, ContactState
+from contacts.representations import CONTACT_JSON_FIELDS, case_json, contact_json
+from contacts.timeline import customer_contacts, open_cases
+from customers.queries import caller_candidates, customer_with_records
+from customers.serializers import (
+    AccountSerializer,
+    CustomerIdentitySerializer,
+    SourceRecordSerializer,
+)
+
+RECENT_CONTACTS = 10
+
+# One instance of each, built once: a DRF model serializer otherwise builds its fields from the
+# model on every use (half a millisecond of each screen pop). `to_representation` keeps no state
+# between calls, so one instance serves every thread.
+_IDENTITY = CustomerIdentitySerializer()
+_ACCOUNT = AccountSerializer()
+_SOURCE_RECORD = SourceRecordSerializer()
+
+
+def customer_360(
+    *, customer_id, with_source_records: bool = True, excluding_call: tuple[str, str] | None = None
+) -> dict | None:
+    """`excluding_call` (source, call id): the call the agent is on, which is not history."""
+    loaded = customer_with_records(customer_id)
+    if loaded is None:
+        return None
+    customer = loaded.customer
+    cases = list(open_cases(customer_ids=loaded.customer_ids))
+    contacts = customer_contacts(customer_ids=loaded.customer_ids)
+    if excluding_call:
+        source, call_id = excluding_call
+        contacts = contacts.exclude(source=source, call_id=call_id)
+    recent_contacts = list(contacts.only(*CONTACT_JSON_FIELDS)[:RECENT_CONTACTS])
+    facts = customer_facts(
+        customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
+    )
+    context = {
+        **_IDENTITY.to_representation(customer),
+        "accounts": [_ACCOUNT.to_representation(account) for account in loaded.accounts],
+        "open_cases": [case_json(case) for case in cases],
+        "recent_contacts": [contact_json(contact) for contact in recent_contacts],
+        "alerts": alerts(facts),
+        "next_best_actions": next_best_actions(facts),
+        "match": [
+            {
+                "system": r.system,
+                "external_id": r.external_id,
+                "rule": r.link_rule or None,
+                "score": r.link_score,
+            }
+            for r in loaded.source_records
+        ],
+    }
+    if with_source_records:
+        context["source_records"] = [
+            _SOURCE_RECORD.to_representation(record) for record in loaded.source_records
+        ]
+    if loaded.merged_from:
+        context["merged_from"] = loaded.merged_from
+    return context
+
+
+def screen_pop(contact: Contact) -> dict:
+    """The caller's context for the agent about to answer. An unknown caller, or a number several
+    customers share, comes with candidates instead of a guess; a transferred call carries the
+    earlier agents' notes and wrap-up."""
+    customer = (
+        customer_360(
+            customer_id=contact.customer_id,
+            with_source_records=False,
+            excluding_call=(contact.source, contact.call_id),
+        )
+        if contact.customer_id
+        else None
+    )
+    pop = {
+        "type": "screen_pop",
+        "contact": {
+            "id": str(contact.pk),
+            "call_id": contact.call_id,
+            "queue": contact.queue.name if contact.queue else None,
+            "desk": contact.desk,
+            "from": contact.caller_number,
+            "offered_at": contact.offered_at.isoformat() if contact.offered_at else None,
+        },
+        "customer": customer,
+        "candidates": [] if customer else caller_candidates(contact.caller_number),
+    }
+    if contact.parent_id:
+        pop["transfer"] = transfer_context(contact)
+    return pop
+
+
+def transfer_context(contact: Contact) -> dict:
+    earlier = list(
+        Contact.objects.filter(source=contact.source, call_id=contact.call_id, leg__lt=contact.leg)
+        .select_related("agent", "queue", "wrap_up_code")
+        .prefetch_related("notes__author")
+        .order_by("leg")
+    )
+    return {
+        "from_contacts": [
+            {
+                "contact_id": str(leg.pk),
+                "agent": leg.agent.get_username() if leg.agent else None,
+                "queue": leg.queue.name if leg.queue else None,
+                "wrap_up": leg.wrap_up_code.label if leg.wrap_up_code else None,
+                "disposition": leg.disposition,
+                "notes": [
+                    {
+                        "author": note.author.get_username(),
+                        "text": note.text,
+                        "at": note.created_at.isoformat(),
+                    }
+                    for note in leg.notes.all()
+                ],
+            }
+            for leg in earlier
+        ]
+    }
+
+
+# A contact in one of these states has the caller on the line with an agent.
+LIVE_CALL_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD]
+
+
+def refresh_screens(*, customer_ids) -> None:
+    """Give every agent talking to one of these customers right now the 360 as it is now.
+    `customer_ids`: the customer whose data changed, and after a merge or unmerge the other one
+    too (a live contact may still name the absorbed id, which the 360 follows to the survivor)."""
+    live = list(
+        Contact.objects.filter(
+            customer_id__in=[customer_id for customer_id in customer_ids if customer_id],
+            state__in=LIVE_CALL_STATES,
+            agent__isnull=False,
+        ).values_list("pk", "agent_id", "customer_id", "source", "call_id")
+    )
+    if not live:
+        return
+    agents = dict(
+        Agent.objects.filter(user_id__in=[row[1] for row in live]).values_list("user_id", "pk")
+    )
+    # Nearly always one call: the context is read for each, without the call itself.
+    for contact_id, user_id, customer_id, source, call_id in live:
+        if user_id in agents:
+            customer = customer_360(
+                customer_id=customer_id,
+                with_source_records=False,
+                excluding_call=(source, call_id),
+            )
+            send_to_agent(
+                agent_id=agents[user_id],
+                body={
+                    "type": "customer_update",
+                    "contact_id": str(contact_id),
+                    "customer": customer,
+                },
+            )
+
+
+def refresh_screens_after_merge(*, survivor_id, absorbed_id, **kwargs) -> None:
+    """customers_merged / customers_unmerged, sent on commit: both customers' callers see who
+    they are now."""
+    with transaction.atomic():
+        refresh_screens(customer_ids=[survivor_id, absorbed_id])

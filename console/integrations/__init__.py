@@ -1,0 +1,17 @@
+"""Integrations: API clients and their keys, scopes and rate limit, the one JSON error format,
+request parsing limits, idempotency keys, the OpenAPI additions, and outbound webhooks
+(`webhook_emitting` queues them, `webhook_delivery` sends one; the tasks sit between).
+
+May import: the rooms below only. Every other package may use all of its modules but
+`webhook_delivery` (a task's business)."""
+
+__all__ = [
+    "clients",
+    "errors",
+    "idempotency",
+    "models",
+    "parsers",
+    "schema",
+    "tasks",
+    "webhook_emitting",
+]

@@ -1,0 +1,193 @@
+"""Cases from outside systems and from agents: ATM incidents, service tickets. Each change goes
+through the contacts room's case lifecycle, then tells the integrators (webhooks) and, when the
+customer is on a call right now, the agent's screen (console.calls.screen)."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from console.calls.screen import refresh_screens
+from console.integrations.models import WebhookEvent
+from console.integrations.webhook_emitting import emit_event
+from contacts.cases import (
+    assign_case_customer,
+    change_case_status,
+    comment_on_case,
+    open_case,
+    record_service_contact,
+)
+from contacts.models import Case, CaseKind, CaseStatus, Desk
+from contacts.representations import case_json
+from customers.queries import current_customer, customer_by_reference
+
+# How long the service center has to settle an ATM incident.
+ATM_INCIDENT_DUE = timedelta(days=3)
+ATM_INCIDENT_KINDS = [
+    CaseKind.CARD_RETAINED,
+    CaseKind.CASH_NOT_DISPENSED,
+    CaseKind.DEPOSIT_MISMATCH,
+    CaseKind.DEVICE_ERROR,
+]
+
+
+@dataclass(frozen=True)
+class CustomerReference:
+    """How an outside system names a customer: the customer number, its own record id, or a
+    card's last four digits with the holder's name. Empty when it named nobody."""
+
+    customer_number: str = ""
+    system: str = ""
+    external_id: str = ""
+    card_last4: str = ""
+    name: str = ""
+
+    def __bool__(self) -> bool:
+        return any(asdict(self).values())
+
+    def customer(self):
+        return customer_by_reference(**asdict(self)) if self else None
+
+
+@dataclass(frozen=True)
+class AtmIncidentInput:
+    incident_id: str
+    type: str
+    atm_id: str
+    occurred_at: datetime
+    amount: int | None = None
+    card_last4: str = ""
+    description: str = ""
+    customer: CustomerReference = field(default_factory=CustomerReference)
+
+    def details(self) -> dict:
+        """What the case keeps of the incident beyond its kind and times."""
+        kept = {
+            "atm_id": self.atm_id,
+            "amount": self.amount,
+            "card_last4": self.card_last4,
+            "description": self.description,
+        }
+        return {key: value for key, value in kept.items() if value}
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    external_id: str
+    kind: str
+    subject: str
+    opened_at: datetime
+    owner_desk: str = ""
+    due_at: datetime | None = None
+    details: dict = field(default_factory=dict)
+    customer: CustomerReference = field(default_factory=CustomerReference)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    case: Case
+    created: bool
+
+
+@transaction.atomic
+def report_atm_incident(*, source: str, incident: AtmIncidentInput) -> CaseOutcome:
+    """An ATM event becomes a case and a contact on the customer's timeline. A customer no
+    reference resolves leaves the case without one, for a steward to work."""
+    customer = incident.customer.customer()
+    details = incident.details()
+    if incident.customer and customer is None:
+        details["unresolved_reference"] = {
+            key: value for key, value in asdict(incident.customer).items() if value
+        }
+    opened = open_case(
+        kind=incident.type,
+        owner_desk=Desk.SERVICE_CENTER,
+        subject=f"ATM {incident.atm_id}: {CaseKind(incident.type).label}",
+        customer=customer,
+        details=details,
+        opened_at=incident.occurred_at,
+        due_at=incident.occurred_at + ATM_INCIDENT_DUE,
+        source=source,
+        external_id=incident.incident_id,
+    )
+    if opened.created:
+        record_service_contact(case=opened.case)
+        _case_changed(opened.case, WebhookEvent.CASE_CREATED)
+    return CaseOutcome(case=opened.case, created=opened.created)
+
+
+@transaction.atomic
+def create_ticket(*, source: str, ticket: TicketInput) -> CaseOutcome:
+    opened = open_case(
+        kind=ticket.kind,
+        owner_desk=ticket.owner_desk or Desk.SERVICE_CENTER,
+        subject=ticket.subject,
+        customer=ticket.customer.customer(),
+        details=ticket.details,
+        opened_at=ticket.opened_at,
+        due_at=ticket.due_at,
+        source=source,
+        external_id=ticket.external_id,
+    )
+    if opened.created:
+        _case_changed(opened.case, WebhookEvent.CASE_CREATED)
+    return CaseOutcome(case=opened.case, created=opened.created)
+
+
+def _case_changed(case: Case, event_type: str, **extra) -> None:
+    """A case changed: integrators hear of it, and an agent talking to its customer sees it."""
+    emit_event(event_type=event_type, payload={**case_json(case), **extra})
+    refresh_screens(customer_ids=[case.customer_id])
+
+
+@transaction.atomic
+def update_case_status(*, case_id, status: str) -> Case:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    before = case.status
+    change_case_status(case=case, status=status)
+    if case.status != before:
+        closed = status == CaseStatus.CLOSED
+        _case_changed(case, WebhookEvent.CASE_CLOSED if closed else WebhookEvent.CASE_UPDATED)
+    return case
+
+
+@transaction.atomic
+def add_case_comment(*, case_id, text: str, author=None, author_system: str = ""):
+    case = Case.objects.select_for_update().get(pk=case_id)
+    comment = comment_on_case(case=case, text=text, author=author, author_system=author_system)
+    # A comment is not in the customer-360: integrators hear of it, no screen changes.
+    emit_event(
+        event_type=WebhookEvent.CASE_UPDATED,
+        payload={
+            **case_json(case),
+            "comment": {"text": comment.text, "by": author_system or str(author)},
+        },
+    )
+    return comment
+
+
+@transaction.atomic
+def close_case(*, case_id, resolution: str, author=None, author_system: str = "") -> Case:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if resolution.strip():
+        comment_on_case(case=case, text=resolution, author=author, author_system=author_system)
+    return update_case_status(case_id=case.pk, status=CaseStatus.CLOSED)
+
+
+@transaction.atomic
+def give_case_a_customer(*, case_id, customer_id) -> Case:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    customer = current_customer(customer_id)
+    if customer is None:
+        raise ValueError("No such customer.")
+    assign_case_customer(case=case, customer=customer)
+    _case_changed(case, WebhookEvent.CASE_UPDATED)
+    return case
+
+
+def unresolved_incidents():
+    return (
+        Case.objects.filter(customer__isnull=True, kind__in=ATM_INCIDENT_KINDS)
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by("opened_at")
+    )

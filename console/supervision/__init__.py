@@ -1,0 +1,7 @@
+"""Supervision: today's live figures (kept incrementally), the wallboard and its websocket, the
+handle-time reports from daily rollups, the before/after comparison, and their tasks and pages.
+
+May import: console.agents (`models`), console.realtime, the rooms below. Other packages use
+`live_figures` (to count a call's change), `rollups`, `pages`, `consumers` and `tasks`."""
+
+__all__ = ["consumers", "live_figures", "models", "pages", "rollups", "tasks"]

@@ -1,0 +1,80 @@
+"""The supervisor's live channel: the wallboard's `stats`, at once on connecting and then at most
+once a second while anything changes."""
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
+
+from console.realtime import supervisor_group
+from console.supervision.wallboard import flush_wallboard, wallboard_snapshot
+
+logger = logging.getLogger(__name__)
+
+# Close codes sent before accepting: the browser sees the socket refused.
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_A_SUPERVISOR = 4403
+# How often a supervisor's socket asks whether the wallboard should go out: a change waits at
+# most this long past the one-second spacing of stats messages.
+WALLBOARD_TICK_S = 0.1
+# A socket outlives a logout (channels#1324): the person is checked again this often.
+WALLBOARD_RECHECK_S = 30
+
+
+@database_sync_to_async
+def _may_watch_wallboard(user_id: int) -> bool:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return bool(user and user.is_active and user.has_perm("console.view_wallboard"))
+
+
+class SupervisorConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        if not await _may_watch_wallboard(user.pk):
+            await self.close(code=CLOSE_NOT_A_SUPERVISOR)
+            return
+        self.group = supervisor_group()
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(await database_sync_to_async(wallboard_snapshot)())
+        self.ticker = asyncio.create_task(self._tick(user.pk))
+
+    async def disconnect(self, code) -> None:
+        if hasattr(self, "ticker"):
+            self.ticker.cancel()
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _tick(self, user_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        checked_at = loop.time()
+        while True:
+            await asyncio.sleep(WALLBOARD_TICK_S)
+            try:
+                await flush_wallboard()
+            except Exception:  # a failed turn is retried at the next tick
+                logger.exception("Sending the wallboard failed")
+            if loop.time() - checked_at >= WALLBOARD_RECHECK_S:
+                checked_at = loop.time()
+                if not await _may_watch_wallboard(user_id):
+                    await self.close(code=CLOSE_NOT_A_SUPERVISOR)
+                    return
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if not await _may_watch_wallboard(self.scope["user"].pk):
+            self.ticker.cancel()
+            await self.close(code=CLOSE_NOT_A_SUPERVISOR)
+            return
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "refresh":
+            await self.send_json(await database_sync_to_async(wallboard_snapshot)())
+        else:
+            await self.send_json({"type": "error", "message": f"Unknown message type {kind!r}."})
+
+    async def stats_message(self, event) -> None:
+        await self.send_json(event["message"])

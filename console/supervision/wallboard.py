@@ -1,0 +1,218 @@
+"""The live wallboard: agents by state, each queue's waiting calls and today's figures, and
+sending it to supervisors at most once a second.
+
+Reading it costs a few small queries whatever the day's volume: today's totals kept by
+supervision.live_figures (at most 24 rows a queue), the calls live now and the agents.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.db.models import Q
+from django.utils import timezone
+
+from console.agents.models import Agent, AgentState
+from console.realtime import claim_stats_turn, send_stats, stats_turn_failed
+from console.supervision.live_figures import (
+    COUNTED,
+    LIVE_CALL_HORIZON,
+    TALKING_STATES,
+    WAITING_STATES,
+)
+from console.supervision.models import LiveQueueFigures
+from contacts.handle_time import TOKYO, tokyo_today
+from contacts.models import Channel, Contact, ContactState, Queue
+
+
+def _ratio(part: float, whole: float, digits: int = 3) -> float | None:
+    return round(part / whole, digits) if whole else None
+
+
+def _queue_figures(totals: dict) -> dict:
+    answered, abandoned = totals["answered"], totals["abandoned"]
+    return {
+        "offered_today": totals["offered"],
+        "answered_today": answered,
+        "abandoned_today": abandoned,
+        "aht_s": round(totals["handle_seconds"] / totals["handled"]) if totals["handled"] else None,
+        "service_level": _ratio(totals["answered_within_service_level"], answered + abandoned),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Times go out in Asia/Tokyo, as the supervisors read them."""
+    return moment.astimezone(TOKYO).isoformat() if moment else None
+
+
+def _seconds_since(moment: datetime | None, now: datetime) -> int | None:
+    return max(int((now - moment).total_seconds()), 0) if moment else None
+
+
+def wallboard_snapshot(*, now: datetime | None = None) -> dict:
+    """The `stats` message of /ws/supervisor/ (shared/CONTRACTS.md) with more: desks, each
+    agent's state and call, and today's figures hour by hour for the charts. Five queries,
+    none of which reads today's finished contacts."""
+    now = now or timezone.now()
+    today = tokyo_today(now)
+    queues = list(Queue.objects.order_by("desk", "name"))
+    empty = dict.fromkeys(COUNTED, 0)
+    per_queue = {queue.pk: dict(empty) for queue in queues}
+    intervals = []
+    for row in (
+        LiveQueueFigures.objects.filter(day=today)
+        .order_by("hour", "queue_id")
+        .values("hour", "queue_id", *COUNTED)
+    ):
+        if row["queue_id"] not in per_queue:
+            continue
+        for name in COUNTED:
+            per_queue[row["queue_id"]][name] += row[name]
+        intervals.append(row)
+
+    horizon = now - LIVE_CALL_HORIZON
+    agents = list(
+        Agent.objects.values("user_id", "user__username", "desk", "state", "state_since").order_by(
+            "user__username"
+        )
+    )
+    wrapping_up = [a["user_id"] for a in agents if a["state"] == AgentState.WRAP_UP]
+    live_calls = list(
+        Contact.objects.filter(channel=Channel.PHONE, offered_at__gte=horizon)
+        .filter(
+            Q(state__in=[ContactState.WAITING, *TALKING_STATES])
+            | Q(state=ContactState.ENDED, agent_id__in=wrapping_up)
+        )
+        .values(
+            "pk",
+            "queue_id",
+            "agent_id",
+            "state",
+            "offered_at",
+            "answered_at",
+            "ended_at",
+            "identified_at_offer",
+        )
+        .order_by("offered_at")
+    )
+
+    names = {queue.pk: queue.name for queue in queues}
+    waiting: dict[int, list[datetime]] = defaultdict(list)
+    call_of_agent: dict[int, dict] = {}
+    for call in live_calls:
+        if call["state"] in WAITING_STATES:
+            waiting[call["queue_id"]].append(call["offered_at"])
+        if call["agent_id"] is not None:
+            call_of_agent[call["agent_id"]] = call  # the latest offered wins
+
+    queue_entries = []
+    for queue in queues:
+        oldest = min(waiting[queue.pk], default=None)
+        queue_entries.append(
+            {
+                "name": queue.name,
+                "label": queue.label or queue.name,
+                "desk": queue.desk,
+                "waiting": len(waiting[queue.pk]),
+                "longest_wait_s": _seconds_since(oldest, now) or 0,
+                "oldest_waiting_since": _iso(oldest),
+                "service_level_seconds": queue.service_level_seconds,
+                **_queue_figures(per_queue[queue.pk]),
+            }
+        )
+
+    states = [state.value for state in AgentState]
+    by_state = dict.fromkeys(states, 0)
+    by_desk_state: dict[str, dict] = defaultdict(lambda: dict.fromkeys(states, 0))
+    roster = []
+    for agent in agents:
+        by_state[agent["state"]] = by_state.get(agent["state"], 0) + 1
+        by_desk_state[agent["desk"]][agent["state"]] += 1
+        call = (
+            call_of_agent.get(agent["user_id"]) if agent["state"] != AgentState.AVAILABLE else None
+        )
+        roster.append(
+            {
+                "agent": agent["user__username"],
+                "desk": agent["desk"],
+                "state": agent["state"],
+                "since": _iso(agent["state_since"]),
+                "seconds_in_state": _seconds_since(agent["state_since"], now),
+                "call": _call_entry(call, names, now) if call else None,
+            }
+        )
+
+    return {
+        "type": "stats",
+        "at": _iso(now),
+        "day": today.isoformat(),
+        "agents": by_state,
+        "queues": queue_entries,
+        "desks": _desk_entries(queues, per_queue, waiting, by_desk_state, now),
+        "roster": roster,
+        "intervals": [
+            {
+                "queue": names[row["queue_id"]],
+                "hour": row["hour"],
+                "offered": row["offered"],
+                "answered": row["answered"],
+                "answered_within_service_level": row["answered_within_service_level"],
+                "abandoned": row["abandoned"],
+                "handled": row["handled"],
+                "handle_s": round(row["handle_seconds"], 1),
+            }
+            for row in intervals
+        ],
+    }
+
+
+def _call_entry(call: dict, names: dict, now: datetime) -> dict:
+    return {
+        "contact_id": str(call["pk"]),
+        "queue": names.get(call["queue_id"]),
+        "state": call["state"],
+        "offered_at": _iso(call["offered_at"]),
+        "answered_at": _iso(call["answered_at"]),
+        "seconds": _seconds_since(call["answered_at"] or call["offered_at"], now),
+        "identified_at_offer": call["identified_at_offer"],
+    }
+
+
+def _desk_entries(queues, per_queue, waiting, by_desk_state, now) -> list[dict]:
+    desks: dict[str, dict] = {}
+    for queue in queues:
+        desk = desks.setdefault(
+            queue.desk, {"totals": dict.fromkeys(COUNTED, 0), "waiting": [], "desk": queue.desk}
+        )
+        for name in COUNTED:
+            desk["totals"][name] += per_queue[queue.pk][name]
+        desk["waiting"].extend(waiting[queue.pk])
+    entries = []
+    for name, desk in desks.items():
+        oldest = min(desk["waiting"], default=None)
+        entries.append(
+            {
+                "desk": name,
+                "waiting": len(desk["waiting"]),
+                "longest_wait_s": _seconds_since(oldest, now) or 0,
+                "agents": by_desk_state[name],
+                **_queue_figures(desk["totals"]),
+            }
+        )
+    return entries
+
+
+async def flush_wallboard() -> bool:
+    """Send the wallboard to every supervisor if it changed and this process has the turn
+    (at most one send a second across all processes). Called a few times a second by each
+    supervisor's socket; most calls cost one cache read."""
+    if not await sync_to_async(claim_stats_turn, thread_sensitive=False)():
+        return False
+    try:
+        message = await database_sync_to_async(wallboard_snapshot)()
+    except Exception:
+        await sync_to_async(stats_turn_failed, thread_sensitive=False)()
+        raise
+    await send_stats(message)
+    return True

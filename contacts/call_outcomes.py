@@ -1,0 +1,31 @@
+"""What an agent records on a call besides its events: the wrap-up (code and disposition) and,
+when the number did not say, who the caller is."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact, WrapUpCode
+
+
+class WrapUpError(ValueError):
+    """A wrap-up code this contact's desk does not have."""
+
+
+def set_wrap_up(*, contact: Contact, wrap_up_code: str, disposition: str) -> Contact:
+    code = WrapUpCode.objects.filter(desk=contact.desk, code=wrap_up_code).first()
+    if wrap_up_code and code is None:
+        raise WrapUpError("No such wrap-up code for this desk.")
+    contact.wrap_up_code = code
+    contact.disposition = disposition.strip()
+    contact.save(update_fields=["wrap_up_code", "disposition", "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def name_the_caller(*, contact: Contact, customer, picked_by) -> Contact:
+    """Every leg of the call is linked to the customer, keeping who picked and when."""
+    Contact.objects.filter(source=contact.source, call_id=contact.call_id).update(
+        customer=customer, customer_picked_by=picked_by, customer_picked_at=timezone.now()
+    )
+    contact.refresh_from_db()
+    return contact

@@ -1,0 +1,61 @@
+"""The contacts room's codes: desks, channels, a contact's states, telephony event types, case
+kinds and statuses. Apart from the models so that pure modules (handle_time) can use them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Desk(models.TextChoices):
+    CONTACT_CENTER = "contact_center", _("Contact center")
+    SERVICE_CENTER = "service_center", _("Service center")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ATM = "atm", _("ATM")
+    TICKET = "ticket", _("Ticket")
+    CHAT = "chat", _("Chat")
+    MAIL = "mail", _("Mail")
+
+
+class ContactState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an agent")
+    OFFERED = "offered", _("Ringing")
+    ANSWERED = "answered", _("Talking")
+    HOLD = "hold", _("On hold")
+    TRANSFERRED = "transferred", _("Transferred")
+    ENDED = "ended", _("After-call work")
+    WRAPPED_UP = "wrapped_up", _("Done")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class CallEventType(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ANSWERED = "answered", _("Answered")
+    HOLD = "hold", _("Hold")
+    UNHOLD = "unhold", _("Unhold")
+    TRANSFERRED = "transferred", _("Transferred")
+    ENDED = "ended", _("Ended")
+    WRAPUP_DONE = "wrapup_done", _("Wrap-up done")
+
+
+class CaseKind(models.TextChoices):
+    LOAN_APPLICATION = "loan_application", _("Loan application")
+    REPAYMENT_CONSULTATION = "repayment_consultation", _("Repayment consultation")
+    LIMIT_INCREASE = "limit_increase", _("Credit-limit increase")
+    CARD_RETAINED = "card_retained", _("Card retained at ATM")
+    CASH_NOT_DISPENSED = "cash_not_dispensed", _("Cash not dispensed")
+    DEPOSIT_MISMATCH = "deposit_mismatch", _("Deposit mismatch")
+    DEVICE_ERROR = "device_error", _("ATM device error")
+    CARD_REISSUE = "card_reissue", _("Card reissue")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_CASE_STATUSES = [CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CUSTOMER]

@@ -1,0 +1,107 @@
+"""How a case and a contact look outside this room: one JSON shape each, used by the REST API,
+the customer-360 and screen pop, and webhooks, with the DRF serializers that document them in
+the OpenAPI schema (tests check answers against these)."""
+
+from rest_framework import serializers
+
+from contacts.models import Case, CaseKind, CaseStatus, Channel, Contact, ContactState, Desk
+
+
+def case_json(case: Case) -> dict:
+    return {
+        "id": str(case.pk),
+        "kind": case.kind,
+        "status": case.status,
+        "owner_desk": case.owner_desk,
+        "subject": case.subject,
+        "customer_id": str(case.customer_id) if case.customer_id else None,
+        "source": case.source,
+        "external_id": case.external_id,
+        "details": case.details,
+        "opened_at": case.opened_at.isoformat(),
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+    }
+
+
+# The columns contact_json reads, for callers that load many contacts with `.only()`: ten
+# contacts with their queue, agent and wrap-up code are forty model instances, and the agent's
+# whole user row would come along with each.
+CONTACT_JSON_FIELDS = [
+    "id",
+    "call_id",
+    "channel",
+    "desk",
+    "customer_id",
+    "queue__name",
+    "state",
+    "agent__username",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapped_up_at",
+    "hold_seconds",
+    "wrap_up_code__label",
+    "disposition",
+]
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def contact_json(contact: Contact) -> dict:
+    return {
+        "id": str(contact.pk),
+        "call_id": contact.call_id,
+        "channel": contact.channel,
+        "desk": contact.desk,
+        "customer_id": str(contact.customer_id) if contact.customer_id else None,
+        "queue": contact.queue.name if contact.queue else None,
+        "state": contact.state,
+        "agent": contact.agent.get_username() if contact.agent else None,
+        "offered_at": _iso(contact.offered_at),
+        "answered_at": _iso(contact.answered_at),
+        "ended_at": _iso(contact.ended_at),
+        "wrapped_up_at": _iso(contact.wrapped_up_at),
+        "hold_seconds": contact.hold_seconds,
+        "handle_seconds": contact.handle_seconds,
+        "wrap_up": contact.wrap_up_code.label if contact.wrap_up_code else None,
+        "disposition": contact.disposition,
+    }
+
+
+class CaseSchema(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=CaseKind.choices)
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    owner_desk = serializers.ChoiceField(choices=Desk.choices)
+    subject = serializers.CharField()
+    customer_id = serializers.UUIDField(allow_null=True)
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+    details = serializers.DictField()
+    opened_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ContactSchema(serializers.Serializer):
+    id = serializers.UUIDField()
+    call_id = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    desk = serializers.CharField(help_text="contact_center or service_center; empty until routed")
+    customer_id = serializers.UUIDField(allow_null=True)
+    queue = serializers.CharField(allow_null=True)
+    state = serializers.ChoiceField(choices=ContactState.choices)
+    agent = serializers.CharField(allow_null=True)
+    offered_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    wrapped_up_at = serializers.DateTimeField(allow_null=True)
+    hold_seconds = serializers.FloatField()
+    handle_seconds = serializers.FloatField(
+        allow_null=True, help_text="Talk + hold + after-call work, once answered and ended"
+    )
+    wrap_up = serializers.CharField(allow_null=True)
+    disposition = serializers.CharField()
