@@ -737,7 +737,7 @@ def main() -> None:
             "shell",
             "-c",
             "from django.utils import timezone\n"
-            "from console.models import Agent, AgentState\n"
+            "from console.agents.models import Agent, AgentState\n"
             "from contacts.models import Contact, ContactState\n"
             "Contact.objects.filter(state__in=[ContactState.OFFERED, ContactState.ANSWERED, "
             "ContactState.HOLD, ContactState.WAITING]).update(state=ContactState.ABANDONED)\n"

@@ -17,6 +17,7 @@ from console.supervision.models import (
     LiveContactFigures,
     LiveQueueFigures,
     RolledUpDay,
+    Supervision,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "LiveContactFigures",
     "LiveQueueFigures",
     "RolledUpDay",
+    "Supervision",
     "ViewAudit",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -8,6 +8,23 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Desk
 
 
+class Supervision(models.Model):
+    """No table: the supervisors' permissions, which belong to the capability, not to a model."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("supervision")
+        permissions = [
+            ("view_wallboard", _("Can watch the live wallboard")),
+            ("configure_service_level", _("Can set the queues' service-level thresholds")),
+            ("view_contact_reports", _("Can read the handle-time reports")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
 class LiveQueueFigures(models.Model):
     """Running totals of one queue in one hour of a day (Asia/Tokyo), moved contact by contact as
     calls change, so the wallboard reads a few rows instead of the day's contacts. Signed: two
@@ -29,10 +46,6 @@ class LiveQueueFigures(models.Model):
         verbose_name_plural = _("live queue figures")
         constraints = [
             models.UniqueConstraint(fields=["day", "hour", "queue"], name="unique_live_queue_hour")
-        ]
-        permissions = [
-            ("view_wallboard", _("Can watch the live wallboard")),
-            ("configure_service_level", _("Can set the queues' service-level thresholds")),
         ]
 
     def __str__(self) -> str:
@@ -100,7 +113,6 @@ class HourlyContactRollup(ContactRollup):
         verbose_name = _("hourly contact figures")
         verbose_name_plural = _("hourly contact figures")
         indexes = [models.Index(fields=["day", "hour"], name="hourly_rollup_day")]
-        permissions = [("view_contact_reports", _("Can read the handle-time reports"))]
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour:02d}h {self.queue_id} {self.agent_id}"
