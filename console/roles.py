@@ -11,6 +11,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": [
         "customers.view_customer",
         "console.use_agent_console",
+        "contacts.change_case",
     ],
     "supervisor": [
         "customers.view_customer",
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.change_apiclient",
         "console.add_apiclient",
         "console.view_audit_log",
+        "contacts.change_case",
         "console.view_wallboard",
         "console.view_contact_reports",
         "console.configure_service_level",

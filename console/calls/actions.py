@@ -108,8 +108,10 @@ def write_note(*, user, contact_id, text: str):
 @transaction.atomic
 def pick_customer(*, user, contact_id, customer_id) -> Contact:
     """The agent names the caller among the candidates: every leg of the call is linked, and who
-    picked is kept."""
+    picked is kept. Only on a live leg: after a transfer, the caller is the next agent's to name."""
     contact = own_contact(user=user, contact_id=contact_id)
+    if contact.state not in (ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD):
+        raise AgentActionError("The caller can be named only while the call is yours and live.")
     customer = current_customer(customer_id)
     if customer is None:
         raise AgentActionError("No such customer.")

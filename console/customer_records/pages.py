@@ -4,7 +4,6 @@ queue. Each view reads its input, calls one function of the customers room and r
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +16,10 @@ from console.audit.records import record_customer_view, view_audit_log
 from console.customer_records.stewardship import decide_candidate
 from console.roles import requires
 from console.service_desk.cases import (
-    add_case_comment,
+    NotThisCustomersCase,
     give_case_a_customer,
     unresolved_incidents,
-    update_case_status,
+    update_customers_case,
 )
 from contacts.cases import CaseError
 from contacts.models import Case, CaseStatus, Channel, Desk
@@ -286,22 +285,23 @@ class CaseUpdateForm(forms.Form):
 
 
 @require_POST
-@requires("customers.view_customer")
+@requires("contacts.change_case")
 def customer_case_update(request, customer_id, case_id):
-    """An agent moves a case along (and may comment) from the customer page: the same lifecycle,
-    and the same webhooks, as an update over the API."""
-    get_object_or_404(Case, pk=case_id)
+    """An agent moves a case along (and may comment) from the customer page."""
     form = CaseUpdateForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
         return redirect("customer-detail", customer_id=customer_id)
     try:
-        with transaction.atomic():
-            if form.cleaned_data["comment"]:
-                add_case_comment(
-                    case_id=case_id, text=form.cleaned_data["comment"], author=request.user
-                )
-            update_case_status(case_id=case_id, status=form.cleaned_data["status"])
+        update_customers_case(
+            customer_id=customer_id,
+            case_id=case_id,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["comment"],
+            author=request.user,
+        )
+    except NotThisCustomersCase as error:
+        raise Http404(str(error)) from error
     except CaseError as error:
         messages.error(request, str(error))
     else:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from console.calls.screen import refresh_screens
 from console.integrations.models import WebhookEvent
@@ -172,6 +173,25 @@ def close_case(*, case_id, resolution: str, author=None, author_system: str = ""
     if resolution.strip():
         comment_on_case(case=case, text=resolution, author=author, author_system=author_system)
     return update_case_status(case_id=case.pk, status=CaseStatus.CLOSED)
+
+
+class NotThisCustomersCase(Exception):
+    """A case asked for under a customer it does not belong to."""
+
+
+@transaction.atomic
+def update_customers_case(*, customer_id, case_id, status: str, comment: str, author) -> Case:
+    """A person moves a case of this customer along from the customer page, with an optional
+    comment: the same lifecycle and webhooks as the API. The case must be the customer's own
+    (or of a customer merged into them): a case id alone is not enough."""
+    belongs = Case.objects.filter(pk=case_id).filter(
+        Q(customer_id=customer_id) | Q(customer__merged_into_id=customer_id)
+    )
+    if not belongs.exists():
+        raise NotThisCustomersCase("This case is not this customer's.")
+    if comment:
+        add_case_comment(case_id=case_id, text=comment, author=author)
+    return update_case_status(case_id=case_id, status=status)
 
 
 @transaction.atomic

@@ -131,7 +131,7 @@ async def test_a_case_changed_from_the_customer_page_refreshes_the_screen(cti):
     socket, _, customer_id = await on_a_call(cti)
     ticket = await open_ticket(await tickets_client(), await customer_number(customer_id))
     await next_of_type(socket, "customer_update")
-    web = await signed_in("supervisor")
+    web = await signed_in("admin")
 
     response = await database_sync_to_async(web.post)(
         f"/customers/{customer_id}/cases/{ticket['id']}", {"status": "resolved"}
