@@ -51,9 +51,12 @@ def ensure_roles() -> None:
         permissions = []
         for name in names:
             app_label, codename = name.split(".")
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            # All rows of the codename: a permission that moved to another model may leave its
+            # old row behind when an older release migrates the same database.
+            rows = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            if not rows:
+                raise Permission.DoesNotExist(f"No permission {name} for the {role} role.")
+            permissions.extend(rows)
         group.permissions.set(permissions)
 
 
