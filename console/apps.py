@@ -1,7 +1,9 @@
 """The console app: signals wired once the registry is ready."""
 
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +12,11 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Console")
 
     def ready(self) -> None:
+        from console.agents.presence import (
+            signed_out_on_logout,
+            signed_out_when_deactivated,
+            signed_out_when_role_lost,
+        )
         from console.calls.screen import refresh_screens_after_merge
         from console.integrations.clients import forget_changed_client
         from console.integrations.models import ApiClient
@@ -26,3 +33,13 @@ class ConsoleConfig(AppConfig):
         customers_unmerged.connect(announce_unmerge, dispatch_uid="console-webhooks-unmerge")
         customers_merged.connect(refresh_screens_after_merge, dispatch_uid="screens-merge")
         customers_unmerged.connect(refresh_screens_after_merge, dispatch_uid="screens-unmerge")
+        user_model = get_user_model()
+        user_logged_out.connect(signed_out_on_logout, dispatch_uid="agents-logout")
+        post_save.connect(
+            signed_out_when_deactivated, sender=user_model, dispatch_uid="agents-deactivated"
+        )
+        m2m_changed.connect(
+            signed_out_when_role_lost,
+            sender=user_model.groups.through,
+            dispatch_uid="agents-role-lost",
+        )

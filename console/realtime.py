@@ -65,6 +65,16 @@ def ring_agent(*, agent_id: int, message: dict) -> None:
     )
 
 
+def close_agent_sockets_on_commit(*, agent_id: int) -> None:
+    """The agent's session ended or they may no longer take calls: every socket of theirs closes.
+    Not stored: a socket that misses it finds out on its next check."""
+    transaction.on_commit(
+        lambda: async_to_sync(get_channel_layer().group_send)(
+            agent_group(agent_id), {"type": "agent.signed_out"}
+        )
+    )
+
+
 def messages_after(*, agent_id: int, seq: int) -> list[dict]:
     return list(
         AgentMessage.objects.filter(agent_id=agent_id, seq__gt=seq)

@@ -2,17 +2,24 @@
 `seq`; `resume` replays what a reconnecting browser missed; `set_state` changes the agent's state.
 """
 
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from console.agents.models import Agent
-from console.agents.presence import AgentStateError
+from console.agents.presence import AgentStateError, may_take_calls
 from console.calls.events import choose_agent_state
 from console.realtime import agent_group, messages_after
 
 # Close codes sent before accepting: the browser sees the socket refused.
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_AN_AGENT = 4403
+# A push is forwarded only while the session is still good; checked at most this often on pushes
+# (on every command always), so a screen pop costs no extra query in the common case. Logout,
+# deactivation and a lost role close the socket at once besides (console.agents.presence).
+PUSH_RECHECK_S = 1.0
 
 
 @database_sync_to_async
@@ -24,10 +31,13 @@ def _agent_for(user) -> tuple[int, int] | None:
 
 
 @database_sync_to_async
-def _still_allowed(user_id: int) -> bool:
-    """Channels never tells a consumer that its session ended: check again on every command."""
-    agent = Agent.objects.select_related("user").filter(user_id=user_id).first()
-    return bool(agent and agent.user.is_active and agent.user.has_perm("console.use_agent_console"))
+def _still_allowed(user_id: int, session) -> bool:
+    """Channels never tells a consumer that its session ended (channels#1324): the session must
+    still exist, and its person still be an active agent."""
+    if session is None or not session.exists(session.session_key):
+        return False
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return bool(user and may_take_calls(user) and Agent.objects.filter(user=user).exists())
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -41,6 +51,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_AN_AGENT)
             return
         self.agent_id, self.last_sent = found
+        self.checked_at = time.monotonic()
         self.group = agent_group(self.agent_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -49,9 +60,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def _session_ended(self) -> bool:
+        """Check the session again; when it ended, close the socket and say so."""
+        self.checked_at = time.monotonic()
+        if await _still_allowed(self.scope["user"].pk, self.scope.get("session")):
+            return False
+        await self.close(code=CLOSE_NOT_SIGNED_IN)
+        return True
+
     async def receive_json(self, content, **kwargs) -> None:
-        if not await _still_allowed(self.scope["user"].pk):
-            await self.close(code=CLOSE_NOT_AN_AGENT)
+        if await self._session_ended():
             return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resume":
@@ -80,11 +98,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         message = event["message"]
         if message["seq"] <= self.last_sent:
             return
+        if time.monotonic() - self.checked_at >= PUSH_RECHECK_S and await self._session_ended():
+            return
         if message["seq"] > self.last_sent + 1:
             await self._send_stored_after(self.last_sent)
             return
         await self.send_json(message)
         self.last_sent = message["seq"]
+
+    async def agent_signed_out(self, event) -> None:
+        await self.close(code=CLOSE_NOT_SIGNED_IN)
 
     async def _send_stored_after(self, seq: int) -> None:
         for message in await database_sync_to_async(messages_after)(
