@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.integrations.clients import requesting_client
 from console.integrations.models import WebhookEvent, WebhookSubscription
 from console.integrations.webhook_emitting import subscribe
 from console.service_desk import cases
@@ -152,7 +153,14 @@ class TicketDetailApi(APIView):
 
     @extend_schema(responses={200: CaseSchema})
     def get(self, request, case_id):
-        return Response(case_json(get_object_or_404(Case, pk=case_id)))
+        return Response(case_json(_visible_case(request, case_id, reading=True)))
+
+
+def _visible_case(request, case_id, *, reading: bool = False) -> Case:
+    """The case, if this caller may see it; another client's is answered 404 like a missing one,
+    so ids of others' cases tell nothing."""
+    visible = cases.cases_a_client_may_see(client=requesting_client(request), reading=reading)
+    return get_object_or_404(visible, pk=case_id)
 
 
 def _case_change(change):
@@ -175,7 +183,7 @@ class TicketStatusApi(APIView):
 
     @extend_schema(request=Input, responses={200: CaseSchema})
     def post(self, request, case_id):
-        get_object_or_404(Case, pk=case_id)
+        _visible_case(request, case_id)
         data = validated(self.Input, request.data)
         case = _case_change(
             lambda: cases.update_case_status(case_id=case_id, status=data["status"])
@@ -192,7 +200,7 @@ class TicketCommentApi(APIView):
 
     @extend_schema(request=Input, responses={201: CaseSchema})
     def post(self, request, case_id):
-        get_object_or_404(Case, pk=case_id)
+        _visible_case(request, case_id)
         data = validated(self.Input, request.data)
         _case_change(
             lambda: cases.add_case_comment(
@@ -211,7 +219,7 @@ class TicketCloseApi(APIView):
 
     @extend_schema(request=Input, responses={200: CaseSchema})
     def post(self, request, case_id):
-        get_object_or_404(Case, pk=case_id)
+        _visible_case(request, case_id)
         data = validated(self.Input, request.data)
         case = _case_change(
             lambda: cases.close_case(

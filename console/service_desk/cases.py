@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from console.calls.screen import refresh_screens
-from console.integrations.models import WebhookEvent
+from console.integrations.models import ApiScope, WebhookEvent
 from console.integrations.webhook_emitting import emit_event
 from contacts.cases import (
     assign_case_customer,
@@ -203,6 +203,16 @@ def give_case_a_customer(*, case_id, customer_id) -> Case:
     assign_case_customer(case=case, customer=customer)
     _case_changed(case, WebhookEvent.CASE_UPDATED)
     return case
+
+
+def cases_a_client_may_see(*, client, reading: bool):
+    """A client sees and changes the tickets it created (a case's `source` is its client's
+    name); one with the `read` scope may also read the others. People (no client) see all: their
+    permission is checked by the view."""
+    cases = Case.objects.all()
+    if client is None or (reading and ApiScope.READ in client.scopes):
+        return cases
+    return cases.filter(source=client.name)
 
 
 def unresolved_incidents():
