@@ -1,10 +1,12 @@
 """Validation of incoming source records, shared by the batch API and `import_source_records`:
-invalid records are reported with their field errors and nothing of them is stored."""
+invalid records are reported with their field errors and nothing of them is stored. Card numbers
+typed into a record's free text are masked here, before anything keeps them."""
 
 from dataclasses import dataclass
 
 from rest_framework import serializers
 
+from customers.card_numbers import mask_card_numbers, mask_card_numbers_in
 from customers.models import AccountKind
 from customers.validation import (
     BusinessDateTimeField,
@@ -71,11 +73,25 @@ class ValidatedRecords:
 _quickly_validated_record = quick_validator(SourceRecordInput())
 
 
+# Free text a source system may fill with anything, a card number included; identifiers, phones
+# and e-mails are left as sent (an id that happens to pass the Luhn check must stay the id).
+_FREE_TEXT_FIELDS = ("name", "name_kana", "address")
+
+
 def _validated(record, record_input: SourceRecordInput) -> dict:
     try:
-        return _quickly_validated_record(record)
+        data = _quickly_validated_record(record)
     except NotPlain:
-        return record_input.run_validation(record)
+        data = record_input.run_validation(record)
+    for name in _FREE_TEXT_FIELDS:
+        if name in data:
+            data[name] = mask_card_numbers(data[name])
+    if "attributes" in data:
+        data["attributes"] = mask_card_numbers_in(data["attributes"])
+    for account in data.get("accounts", []):
+        if "status" in account:
+            account["status"] = mask_card_numbers(account["status"])
+    return data
 
 
 def validate_records(records: list) -> ValidatedRecords:
