@@ -242,6 +242,10 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 # client from a shared cache, but could not reach the embedded default's per-process one.
 API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
+# Webhooks go by https to public addresses only. These open http and private addresses (this
+# machine, the LAN, the cloud's metadata service) for tests and a local demo, never production.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.integrations.clients.ApiKeyAuthentication",

@@ -1,0 +1,200 @@
+"""Webhooks go only by https to public addresses, checked again at every delivery, never follow
+a redirect, carry only what the subscriber's key may read, and show their secret once."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from console.integrations.models import (
+    ApiClient,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from console.integrations.webhook_delivery import attempt_delivery
+from customers.merging import merge_customers
+from customers.models import Customer
+from customers.resolution import ingest_source_records
+from tests.console.test_api_access import assert_error
+from tests.console.test_webhooks import receiver_factory  # noqa: F401 (a fixture)
+from tests.factories import api_key
+
+pytestmark = pytest.mark.django_db
+
+HOOKS = "/api/v1/webhooks"
+
+
+def subscribe(api, url: str, events=("case.created",)):
+    return api.post(HOOKS, {"url": url, "event_types": list(events)}, format="json")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/in",  # http, unless a setting allows it
+        "ftp://hooks.example.com/in",
+        "https://user:pass@93.184.215.14/in",
+        "https://127.0.0.1/in",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost/in",
+        "https://10.0.0.5/in",
+        "https://172.16.0.1/in",
+        "https://192.168.1.1/in",
+        "https://100.64.0.1/in",
+        "https://[::1]/in",
+        "https://[::ffff:127.0.0.1]/in",
+        "https://0.0.0.0/in",
+        "https://93.184.215.14:99999/in",
+    ],
+)
+def test_a_url_webhooks_may_not_go_to_is_refused(client_with_scopes, url):
+    response = subscribe(client_with_scopes("webhooks"), url)
+
+    error = assert_error(response, 400, "invalid")
+    assert "url" in error["fields"]
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_https_to_a_public_address_is_accepted_and_its_secret_shown_once(
+    client_with_scopes, client, admin_user
+):
+    api = client_with_scopes("webhooks")
+
+    created = subscribe(api, "https://93.184.215.14/in")
+    listed = api.get(HOOKS)
+    client.force_login(admin_user)
+    subscription = WebhookSubscription.objects.get()
+    in_admin = client.get(f"/admin/console/webhooksubscription/{subscription.pk}/change/")
+
+    assert created.status_code == 201
+    assert created.json()["secret"] == subscription.secret
+    assert "secret" not in listed.json()[0]
+    assert in_admin.status_code == 200
+    assert subscription.secret not in in_admin.content.decode()
+
+
+def test_http_is_accepted_only_where_the_setting_allows_it(client_with_scopes, settings):
+    settings.WEBHOOK_ALLOW_HTTP = True
+
+    assert subscribe(client_with_scopes("webhooks"), "http://93.184.215.14/in").status_code == 201
+
+
+def delivery_to(url: str) -> WebhookDelivery:
+    api_key(scopes=["webhooks", "read"], name="integrator")
+    subscription = WebhookSubscription.objects.create(
+        client=ApiClient.objects.get(name="integrator"),
+        url=url,
+        event_types=["case.created"],
+        secret="s" * 64,
+    )
+    return WebhookDelivery.objects.create(
+        subscription=subscription, event_type="case.created", payload={"x": 1}
+    )
+
+
+def test_a_host_that_now_resolves_to_a_private_address_gets_nothing(
+    receiver_factory,  # noqa: F811
+    settings,
+):
+    # As after DNS rebinding: the name is resolved again at delivery, and it is this machine.
+    settings.WEBHOOK_ALLOW_HTTP = True
+    receiver = receiver_factory()
+    port = receiver.server.server_address[1]
+    delivery = delivery_to(f"http://localhost:{port}/hook")
+
+    attempt_delivery(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert receiver.received == []
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    assert "not a public address" in delivery.attempt_log.get().error
+
+
+class RedirectingReceiver:
+    """Answers every POST with a redirect to `location`."""
+
+    def __init__(self, location: str):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(307)
+                self.send_header("Location", location)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_redirect_is_a_failed_attempt_and_is_not_followed(
+    receiver_factory,  # noqa: F811
+    settings,
+):
+    settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE = True
+    target = receiver_factory()
+    redirecting = RedirectingReceiver(location=target.url)
+    try:
+        delivery = delivery_to(redirecting.url)
+
+        attempt_delivery(delivery.pk)
+    finally:
+        redirecting.server.shutdown()
+
+    delivery.refresh_from_db()
+    assert len(redirecting.received) == 1
+    assert target.received == []
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_log.get().status_code == 307
+
+
+def integrator(name: str, *scopes: str, events: tuple[str, ...]):
+    """A client with the webhooks scope and more, subscribed to `events`, with its own key."""
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['webhooks', *scopes], name=name)}")
+    subscription = WebhookSubscription.objects.create(
+        client=ApiClient.objects.get(name=name),
+        url=f"https://{name}.example/in",
+        event_types=list(events),
+        secret="s" * 64,
+    )
+    return api, subscription
+
+
+def test_each_subscriber_hears_only_what_its_key_may_read(django_capture_on_commit_callbacks):
+    everything = ("case.created", "customer.merged")
+    maker, makers_hook = integrator("ticketing-a", "tickets", events=everything)
+    _, others_hook = integrator("ticketing-b", "tickets", events=everything)
+    _, readers_hook = integrator("crm", "read", events=everything)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        made = maker.post(
+            "/api/v1/tickets",
+            {
+                "external_id": "T-1",
+                "kind": "card_reissue",
+                "subject": "s",
+                "opened_at": timezone.now().isoformat(),
+            },
+            format="json",
+        )
+        ingest_source_records(system="a", records=[{"external_id": "1", "name": "甲"}])
+        ingest_source_records(system="b", records=[{"external_id": "2", "name": "乙"}])
+        survivor, absorbed = Customer.objects.order_by("created_at")
+        merge_customers(survivor=survivor, absorbed=absorbed, rule="steward")
+
+    assert made.status_code == 201
+    heard = {(d.subscription_id, d.event_type) for d in WebhookDelivery.objects.all()}
+    assert heard == {
+        (makers_hook.pk, "case.created"),
+        (readers_hook.pk, "case.created"),
+        (readers_hook.pk, "customer.merged"),
+    }
+    assert others_hook.pk not in {subscription for subscription, _ in heard}
