@@ -1,4 +1,5 @@
-"""The console app: signals wired once the registry is ready."""
+"""The console app: signals wired, and the schema's extensions registered, once the registry is
+ready."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -11,6 +12,7 @@ class ConsoleConfig(AppConfig):
 
     def ready(self) -> None:
         from console.calls.screen import refresh_screens_after_merge
+        from console.integrations import schema  # noqa: F401 (registers StrictRequestBody)
         from console.integrations.clients import forget_changed_client
         from console.integrations.models import ApiClient
         from console.integrations.webhook_emitting import announce_merge, announce_unmerge
