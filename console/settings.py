@@ -237,6 +237,9 @@ X_FRAME_OPTIONS = "DENY"
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# Our own reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed when a
+# request's address is counted; with none, the connecting address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # How long a request may take its API client from the cache instead of the database. Only with
 # Redis: a change made in another process (a key reissued by `manage.py simulate`) drops the
 # client from a shared cache, but could not reach the embedded default's per-process one.
