@@ -6,21 +6,30 @@ admin."""
 import json
 
 import pytest
+from channels.db import database_sync_to_async
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from console.agents.models import AgentState
 from console.integrations.models import WebhookDelivery
 from contacts.models import Case, CaseComment, Contact, ContactNote
 from customers.models import SourceRecord
+from tests.console.test_call_flow import (
+    agent,
+    connect_agent,
+    known_customer,
+    next_of_type,
+    post_event,
+)
 from tests.console.test_webhooks import (  # noqa: F401 (fixtures)
     celery_worker_when_brokered,
     receiver_factory,
     subscribe,
     wait_for,
 )
-from tests.factories import UserFactory, make_agent
+from tests.factories import UserFactory, api_key, make_agent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,3 +194,38 @@ def test_the_customer_page_and_the_admin_show_no_card_number(
         assert response.status_code == 200
         assert_no_card_number(response.content.decode())
     assert f"カード再発行 {MASKED}" in page.content.decode()
+
+
+@pytest.mark.asyncio
+async def test_the_screen_of_an_agent_talking_to_the_customer_shows_no_card_number(cti):
+    customer_id = await known_customer()
+    taro = await agent("agent001", state=AgentState.AVAILABLE)
+    socket = await connect_agent(taro)
+    await post_event(
+        cti, event_id="e1", call_id="c1", type="offered", **{"from": "09012345678"}, queue="loans"
+    )
+    await next_of_type(socket, "screen_pop")
+
+    @database_sync_to_async
+    def ticket_with_a_card_number():
+        tickets = APIClient()
+        tickets.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key(scopes=['tickets'])}")
+        return tickets.post(
+            "/api/v1/tickets",
+            {
+                "external_id": "TCK-9",
+                "kind": "card_reissue",
+                "subject": f"カード {PAN} 再発行",
+                "opened_at": timezone.now().isoformat(),
+                "customer": {"system": "loan_cc", "external_id": "L-090-1234-5678-山田 太郎"},
+            },
+            format="json",
+        )
+
+    assert (await ticket_with_a_card_number()).status_code == 201
+    update = await next_of_type(socket, "customer_update")
+
+    assert update["customer"]["id"] == customer_id
+    assert_no_card_number(json.dumps(update, ensure_ascii=False))
+    assert f"カード {MASKED} 再発行" in json.dumps(update, ensure_ascii=False)
+    await socket.disconnect()
