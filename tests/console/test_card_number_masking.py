@@ -168,10 +168,15 @@ def test_card_numbers_in_an_agents_note_and_wrap_up_are_stored_masked(cti, taro)
 
 
 def test_the_customer_page_and_the_admin_show_no_card_number(
-    client, client_with_scopes, taro, webhooks_to_a_local_receiver
+    client,
+    client_with_scopes,
+    taro,
+    receiver_factory,  # noqa: F811
+    celery_worker_when_brokered,  # noqa: F811
+    webhooks_to_a_local_receiver,
 ):
     api = client_with_scopes("tickets", "webhooks")
-    subscribe(api, "https://hooks.example.com/in", events=("case.created",))
+    subscribe(api, receiver_factory().url, events=("case.created",))
     ticket = api.post(
         "/api/v1/tickets",
         {
