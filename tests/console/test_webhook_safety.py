@@ -1,10 +1,16 @@
 """Webhooks go only by https to public addresses, checked again at every delivery, never follow
 a redirect, carry only what the subscriber's key may read, and show their secret once."""
 
+import ssl
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -198,3 +204,66 @@ def test_each_subscriber_hears_only_what_its_key_may_read(django_capture_on_comm
         (readers_hook.pk, "customer.merged"),
     }
     assert others_hook.pk not in {subscription for subscription, _ in heard}
+
+
+def self_signed_localhost(directory) -> tuple[str, str]:
+    """A certificate for `localhost` and its key, as files: the receiver's, and the trust
+    anchor the test gives the sender."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = timezone.now()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "localhost.pem", directory / "localhost.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def https_receiver(receiver_factory, tmp_path):  # noqa: F811
+    cert, key = self_signed_localhost(tmp_path)
+    receiver = receiver_factory()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    port = receiver.server.server_address[1]
+    return receiver, f"https://localhost:{port}/hook", cert
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate(
+    https_receiver, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver is this machine
+    receiver, url, cert = https_receiver
+    untrusted = delivery_to(url)
+
+    attempt_delivery(untrusted.pk)  # the certificate is no one's the sender trusts
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    trusted = WebhookDelivery.objects.create(
+        subscription=untrusted.subscription, event_type="case.created", payload={"x": 2}
+    )
+    attempt_delivery(trusted.pk)
+
+    untrusted.refresh_from_db()
+    trusted.refresh_from_db()
+    assert untrusted.status == DeliveryStatus.PENDING
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.attempt_log.get().error
+    assert trusted.status == DeliveryStatus.DELIVERED
+    assert len(receiver.received) == 1
