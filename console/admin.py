@@ -69,7 +69,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["url", "client", "event_types", "is_active", "created_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["client", "secret", "created_at"]
+    # The secret is not shown: the API showed it once, when the subscription was made; anyone
+    # reading it here could sign deliveries the receiver would trust.
+    readonly_fields = ["client", "created_at"]
 
     def has_add_permission(self, request) -> bool:
         return False  # made through the API, which shows the secret once

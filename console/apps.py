@@ -1,4 +1,5 @@
-"""The console app: signals wired once the registry is ready."""
+"""The console app: signals wired, and the schema's extensions registered, once the registry is
+ready."""
 
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ class ConsoleConfig(AppConfig):
             signed_out_when_role_lost,
         )
         from console.calls.screen import refresh_screens_after_merge
+        from console.integrations import schema  # noqa: F401 (registers StrictRequestBody)
         from console.integrations.clients import forget_changed_client
         from console.integrations.models import ApiClient
         from console.integrations.webhook_emitting import announce_merge, announce_unmerge

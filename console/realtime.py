@@ -9,17 +9,41 @@ Supervisors get the wallboard: any change marks it on commit, and one sender in 
 the whole picture to the supervisors' group at most once a second (`claim_stats_turn`), however
 many events arrive. Group sends are costly with many members and drop under load, so a missed
 message only means the next one (a second later) carries the figures.
+
+Both sockets read their frames through `JsonFramesConsumer`.
 """
 
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentMessage
+
+
+class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
+    """A socket whose browser sends JSON objects. A frame it cannot read (binary, not JSON,
+    nested past Python's stack) is answered `{"type": "error"}` and the socket stays open:
+    Channels would otherwise raise, and the agent lose their calls over one bad message."""
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if text_data is None:
+            await self.refuse("Send JSON text frames, not binary ones.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.refuse("A message must be a JSON object.")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def refuse(self, message: str) -> None:
+        await self.send_json({"type": "error", "message": message})
+
 
 # The contract promises at least 15 minutes of replay; a shift's worth is kept.
 MESSAGES_KEPT_FOR = timedelta(hours=12)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last: it is sync-only, so under ASGI everything above it runs sync in the one thread
     # Django hands the request to. Higher up, the middleware below it ran async, each of their
     # hooks sent to a thread through sync_to_async: three more thread switches on every request
@@ -232,16 +234,41 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+# Pages run only the console's own scripts and styles, from static files: no inline script or
+# style, nothing from another site, so text an attacker slipped into a page cannot run. The API's
+# browsable docs (Swagger UI, ReDoc) are third-party pages with inline scripts: left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        # 'self' covers the page's own websockets (ws:// and wss:// of the same host).
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The API: bearer keys for integration clients, sessions for people; one error format.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# Our own reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed when a
+# request's address is counted; with none, the connecting address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # How long a request may take its API client from the cache instead of the database. Only with
 # Redis: a change made in another process (a key reissued by `manage.py simulate`) drops the
 # client from a shared cache, but could not reach the embedded default's per-process one.
 API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
+# Webhooks go by https to public addresses only. These open http and private addresses (this
+# machine, the LAN, the cloud's metadata service) for tests and a local demo, never production.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.integrations.clients.ApiKeyAuthentication",

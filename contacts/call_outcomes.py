@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Contact, WrapUpCode
+from customers.card_numbers import mask_card_numbers
 
 
 class WrapUpError(ValueError):
@@ -16,7 +17,7 @@ def set_wrap_up(*, contact: Contact, wrap_up_code: str, disposition: str) -> Con
     if wrap_up_code and code is None:
         raise WrapUpError("No such wrap-up code for this desk.")
     contact.wrap_up_code = code
-    contact.disposition = disposition.strip()
+    contact.disposition = mask_card_numbers(disposition.strip())
     contact.save(update_fields=["wrap_up_code", "disposition", "updated_at"])
     return contact
 

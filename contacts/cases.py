@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.models import Case, CaseComment, CaseStatus, Channel, Contact, ContactState, Desk
+from customers.card_numbers import mask_card_numbers, mask_card_numbers_in
 
 # Which status may follow which: a closed case stays closed (a new problem is a new case).
 NEXT_STATUSES = {
@@ -45,7 +46,8 @@ def open_case(
     source: str = "",
     external_id: str = "",
 ) -> OpenedCase:
-    """A new case, or the one this source already reported under the same id."""
+    """A new case, or the one this source already reported under the same id. Card numbers typed
+    into the subject or details are kept masked."""
     if external_id:
         existing = Case.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -53,9 +55,9 @@ def open_case(
     case = Case(
         kind=kind,
         owner_desk=owner_desk,
-        subject=subject,
+        subject=mask_card_numbers(subject),
         customer=customer,
-        details=details or {},
+        details=mask_card_numbers_in(details or {}),
         opened_at=opened_at,
         due_at=due_at,
         source=source,
@@ -106,7 +108,7 @@ def comment_on_case(*, case: Case, text: str, author=None, author_system: str = 
     if case.status == CaseStatus.CLOSED:
         raise CaseError("A closed case takes no more comments.")
     return CaseComment.objects.create(
-        case=case, text=text, author=author, author_system=author_system
+        case=case, text=mask_card_numbers(text), author=author, author_system=author_system
     )
 
 

@@ -1,10 +1,14 @@
 """Validation of incoming source records, shared by the batch API and `import_source_records`:
-invalid records are reported with their field errors and nothing of them is stored."""
+invalid records are reported with their field errors and nothing of them is stored. Card numbers
+typed into a record's free text are masked here, before anything keeps them."""
 
 from dataclasses import dataclass
+from datetime import date
 
+from django.utils import timezone
 from rest_framework import serializers
 
+from customers.card_numbers import mask_card_numbers, mask_card_numbers_in
 from customers.models import AccountKind
 from customers.validation import (
     BusinessDateTimeField,
@@ -16,6 +20,11 @@ from customers.validation import (
 )
 
 MAX_BATCH_RECORDS = 1000
+# A trillion yen is beyond any consumer account; larger is a unit or typing error, and past 2^63
+# PostgreSQL would refuse the row and with it the whole batch.
+MAX_AMOUNT_YEN = 10**12
+# Nobody alive was born before 1900; a date after today is a typo.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class AccountInput(StrictSerializer):
@@ -25,8 +34,12 @@ class AccountInput(StrictSerializer):
         help_text="Full number; only a keyed hash and the last four digits are kept.",
     )
     status = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    balance = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    limit = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    balance = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_AMOUNT_YEN
+    )
+    limit = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_AMOUNT_YEN
+    )
     next_due_date = OptionalDateField(required=False, allow_null=True)
     days_past_due = serializers.IntegerField(required=False, min_value=0, max_value=36500)
 
@@ -54,6 +67,14 @@ class SourceRecordInput(StrictSerializer):
     attributes = serializers.DictField(required=False)
     accounts = AccountInput(many=True, required=False, max_length=50)
 
+    def validate_birth_date(self, birth_date: date | None) -> date | None:
+        today = timezone.localdate()
+        if birth_date is not None and not EARLIEST_BIRTH_DATE <= birth_date <= today:
+            raise serializers.ValidationError(
+                f"Must be between {EARLIEST_BIRTH_DATE.isoformat()} and today."
+            )
+        return birth_date
+
     def validate_emails(self, emails: list[str]) -> list[str]:
         for email in emails:
             if email and "@" not in email:
@@ -71,11 +92,25 @@ class ValidatedRecords:
 _quickly_validated_record = quick_validator(SourceRecordInput())
 
 
+# Free text a source system may fill with anything, a card number included; identifiers, phones
+# and e-mails are left as sent (an id that happens to pass the Luhn check must stay the id).
+_FREE_TEXT_FIELDS = ("name", "name_kana", "address")
+
+
 def _validated(record, record_input: SourceRecordInput) -> dict:
     try:
-        return _quickly_validated_record(record)
+        data = _quickly_validated_record(record)
     except NotPlain:
-        return record_input.run_validation(record)
+        data = record_input.run_validation(record)
+    for name in _FREE_TEXT_FIELDS:
+        if name in data:
+            data[name] = mask_card_numbers(data[name])
+    if "attributes" in data:
+        data["attributes"] = mask_card_numbers_in(data["attributes"])
+    for account in data.get("accounts", []):
+        if "status" in account:
+            account["status"] = mask_card_numbers(account["status"])
+    return data
 
 
 def validate_records(records: list) -> ValidatedRecords:

@@ -38,6 +38,7 @@ class CustomerIdentitySerializer(CustomerSummarySerializer):
 
 class SourceRecordSerializer(serializers.ModelSerializer):
     customer_id = serializers.UUIDField(read_only=True)
+    payload = serializers.SerializerMethodField()
     match = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,6 +53,21 @@ class SourceRecordSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_payload(self, record: SourceRecord) -> dict:
+        """The record as stored, less each account's number hash: it is keyed with the server's
+        secret to link accounts across systems, and outside the server it would let anyone
+        holding it confirm a guessed account number or follow one account between answers."""
+        accounts = record.payload.get("accounts")
+        if not accounts:
+            return record.payload
+        return {
+            **record.payload,
+            "accounts": [
+                {name: value for name, value in account.items() if name != "number_hash"}
+                for account in accounts
+            ],
+        }
 
     def get_match(self, record: SourceRecord) -> dict | None:
         if not record.link_rule:

@@ -1,17 +1,18 @@
 """The agent's live channel: screen pops, call states and agent states, each with a per-agent
 `seq`; `resume` replays what a reconnecting browser missed; `set_state` changes the agent's state.
+A message it cannot take (not JSON, binary, an odd value) is answered with an error and the
+socket stays open.
 """
 
 import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from console.agents.models import Agent
 from console.agents.presence import AgentStateError, may_take_calls
 from console.calls.events import choose_agent_state
-from console.realtime import agent_group, messages_after
+from console.realtime import JsonFramesConsumer, agent_group, messages_after
 
 # Close codes sent before accepting: the browser sees the socket refused.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -31,6 +32,11 @@ def _agent_for(user) -> tuple[int, int] | None:
 
 
 @database_sync_to_async
+def _current_seq(agent_id: int) -> int:
+    return Agent.objects.filter(pk=agent_id).values_list("last_seq", flat=True).get()
+
+
+@database_sync_to_async
 def _still_allowed(user_id: int, session) -> bool:
     """Channels never tells a consumer that its session ended (channels#1324): the session must
     still exist, and its person still be an active agent."""
@@ -40,7 +46,7 @@ def _still_allowed(user_id: int, session) -> bool:
     return bool(user and may_take_calls(user) and Agent.objects.filter(user=user).exists())
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(JsonFramesConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -77,20 +83,29 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "set_state":
             await self.set_state(content.get("state"))
         else:
-            await self.send_json({"type": "error", "message": f"Unknown message type {kind!r}."})
+            await self.refuse(f"Unknown message type {kind!r}.")
 
     async def resume(self, last_seq) -> None:
-        if not isinstance(last_seq, int) or last_seq < 0:
-            await self.send_json({"type": "error", "message": "resume needs last_seq >= 0."})
+        # JSON's true is Python's 1, and a last_seq past the agent's own would make the socket
+        # skip every message until the count caught up: both are refused.
+        if type(last_seq) is not int or last_seq < 0:
+            await self.refuse("resume needs last_seq, a whole number >= 0.")
+            return
+        current = await _current_seq(self.agent_id)
+        if last_seq > current:
+            await self.refuse(f"resume needs last_seq <= {current}, the last message sent.")
             return
         self.last_sent = last_seq
         await self._send_stored_after(last_seq)
 
     async def set_state(self, state) -> None:
+        if not isinstance(state, str):
+            await self.refuse("set_state needs a state, as text.")
+            return
         try:
             await database_sync_to_async(choose_agent_state)(agent_id=self.agent_id, state=state)
         except AgentStateError as error:
-            await self.send_json({"type": "error", "message": str(error)})
+            await self.refuse(str(error))
 
     async def agent_message(self, event) -> None:
         """The bell from the channel layer. A gap means a message was dropped on the way: fetch

@@ -7,10 +7,12 @@ use with their session, `people_permission` (a Django permission such as
 `customers.view_customer`).
 """
 
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -159,6 +161,33 @@ class HasRequiredAccess(BasePermission):
         return True
 
 
+@lru_cache(maxsize=8)
+def _networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies)
+
+
+def _is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(proxies))
+
+
+def client_address(*, remote_addr: str, forwarded_for: str, trusted_proxies: list[str]) -> str:
+    """The address a request came from. `X-Forwarded-For` is anyone's to write, so it is read
+    only as far as our own proxies (TRUSTED_PROXIES) wrote it: from the right, each hop a
+    trusted proxy reports is taken until one is not a trusted proxy itself."""
+    proxies = tuple(trusted_proxies)
+    address = remote_addr
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    while hops and _is_trusted(address, proxies):
+        address = hops.pop()
+    return address
+
+
 class ClientRateThrottle(BaseThrottle):
     """A fixed one-minute window per client (or person, or address) counted with an atomic
     increment in the cache (Redis INCR in production), unlike DRF's read-modify-write throttles.
@@ -185,6 +214,13 @@ class ClientRateThrottle(BaseThrottle):
             count = 1 if first else cache.incr(key)
         self.retry_after = self.window_seconds - int(time.time()) % self.window_seconds
         return count <= settings.API_RATE_LIMIT_PER_MINUTE
+
+    def get_ident(self, request) -> str:
+        return client_address(
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+            forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+            trusted_proxies=settings.TRUSTED_PROXIES,
+        )
 
     def wait(self) -> float:
         return self.retry_after

@@ -1,6 +1,8 @@
 """One error format for the whole API: `{"error": {"code", "message", "fields"}}`."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from psycopg_pool import PoolTimeout
@@ -8,7 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from customers.validation import plain_errors
+from customers.validation import PayloadTooLarge, plain_errors
 
 ERROR_CODES = {
     exceptions.ParseError: "malformed_json",
@@ -47,6 +49,10 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE), met when DRF reads the body whole;
+        # left alone it would be Django's HTML 400.
+        exc = PayloadTooLarge(f"The body is larger than {settings.API_MAX_BODY_BYTES} bytes.")
     elif _busy(exc):
         exc = ServiceBusy()
     response = exception_handler(exc, context)

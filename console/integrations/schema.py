@@ -1,4 +1,24 @@
-"""The OpenAPI document's shared parts: every operation may answer with the one error format."""
+"""The OpenAPI document's shared parts: every operation may answer with the one error format, and
+a request body the server reads strictly (StrictSerializer) says it takes no other fields."""
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+
+from customers.validation import StrictSerializer
+
+
+class StrictRequestBody(OpenApiSerializerExtension):
+    """StrictSerializer refuses unknown fields with 400: the schema says so
+    (`additionalProperties: false`) for what clients send; answers may still grow fields."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -1,18 +1,22 @@
 """Delivering one webhook: sign it, POST it, keep the attempt, decide what comes next.
 
 Each delivery is signed (HMAC-SHA256 over `timestamp.body` with the subscription's secret) and
-every attempt is kept for the admin. Only a client whose key is live and still carries the
-`webhooks` scope hears anything, now or on a retry. Nothing here queues a task: the delivery
-task calls `attempt_delivery` and retries through Celery after the delay it sets.
+every attempt is kept for the admin. Only a client whose key is live, still carries the
+`webhooks` scope and may read what the event is about hears anything, now or on a retry
+(`may_hear`). The receiver's address is checked before each attempt and the request goes to the
+checked address; a redirect is never followed, it is a failed attempt. Nothing here queues a
+task: the delivery task calls `attempt_delivery` and retries through Celery after the delay it
+sets.
 """
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
+import ssl
 import time
 from datetime import timedelta
-from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +28,11 @@ from console.integrations.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
+)
+from console.integrations.webhook_addresses import (
+    WebhookAddressError,
+    checked_url,
+    public_addresses,
 )
 
 MAX_ATTEMPTS = 8
@@ -47,6 +56,17 @@ def may_receive_webhooks(client: ApiClient) -> bool:
     return client.is_active and ApiScope.WEBHOOKS in client.scopes
 
 
+def may_hear(client: ApiClient, *, event_type: str, payload: dict) -> bool:
+    """What a subscriber is told is what its key could read. A case's events go to the client
+    that made the case (its `source`); every event — cases, contacts, merges — goes to a client
+    with the `read` scope, which may read customers and all that is theirs."""
+    if not may_receive_webhooks(client):
+        return False
+    if ApiScope.READ in client.scopes:
+        return True
+    return event_type.startswith("case.") and payload.get("source") == client.name
+
+
 def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     """One attempt. A failed one leaves the delivery pending, with `next_attempt_at` after a
     backoff, until MAX_ATTEMPTS. A delivery whose client may no longer receive webhooks is
@@ -63,7 +83,9 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
         )
         if delivery is None:
             return None
-        if not may_receive_webhooks(delivery.subscription.client):
+        if not may_hear(
+            delivery.subscription.client, event_type=delivery.event_type, payload=delivery.payload
+        ):
             delivery.status = DeliveryStatus.CANCELLED
             delivery.save(update_fields=["status"])
             return delivery
@@ -92,30 +114,59 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to now."""
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.checked_address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.checked_address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same for https; the certificate is still verified against the host's name."""
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.checked_address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.checked_address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str, int]:
     timestamp = int(time.time())
-    request = Request(
-        delivery.subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "contact-center-console-webhooks/1",
-            "X-Console-Event": delivery.event_type,
-            "X-Console-Delivery": str(delivery.event_id),
-            SIGNATURE_HEADER: sign(
-                secret=delivery.subscription.secret, timestamp=timestamp, body=body
-            ),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "contact-center-console-webhooks/1",
+        "X-Console-Event": delivery.event_type,
+        "X-Console-Delivery": str(delivery.event_id),
+        SIGNATURE_HEADER: sign(secret=delivery.subscription.secret, timestamp=timestamp, body=body),
+    }
     started = time.monotonic()
     try:
-        with urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_S) as response:
-            status_code, error = response.status, ""
-    except HTTPError as failure:
-        status_code, error = failure.code, f"HTTP {failure.code}"
-    except (URLError, OSError) as failure:
-        status_code, error = None, str(getattr(failure, "reason", failure))
+        parts = checked_url(delivery.subscription.url)
+        address = public_addresses(parts)[0]
+    except WebhookAddressError as refused:
+        return None, str(refused), 0
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(
+        parts.hostname, parts.port, address=address, timeout=settings.WEBHOOK_TIMEOUT_S
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        status_code = connection.getresponse().status
+        error = "" if 200 <= status_code < 300 else f"HTTP {status_code}"
+        if 300 <= status_code < 400:
+            error += " (redirects are not followed)"
+    except (OSError, http.client.HTTPException) as failure:
+        status_code, error = None, str(failure) or type(failure).__name__
+    finally:
+        connection.close()
     return status_code, error, int((time.monotonic() - started) * 1000)
 
 

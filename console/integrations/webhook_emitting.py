@@ -13,25 +13,30 @@ from django.core.serializers.json import DjangoJSONEncoder
 from console.celery import enqueue_on_commit
 from console.integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from console.integrations.tasks import deliver_webhook_task
-from console.integrations.webhook_delivery import may_receive_webhooks
+from console.integrations.webhook_addresses import check_subscription_url
+from console.integrations.webhook_delivery import may_hear
 
 
 def subscribe(*, client, url: str, event_types: list[str]) -> WebhookSubscription:
+    """A new subscription; a URL webhooks may not go to raises WebhookAddressError."""
     unknown = sorted(set(event_types) - set(WebhookEvent.values))
     if unknown or not event_types:
         raise ValueError(f"Unknown event types: {', '.join(unknown) or '(none given)'}")
+    check_subscription_url(url)
     return WebhookSubscription.objects.create(
         client=client, url=url, event_types=sorted(set(event_types)), secret=secrets.token_hex(32)
     )
 
 
 def emit_event(*, event_type: str, payload: dict) -> list[WebhookDelivery]:
-    """Queue the event for every active subscription that wants it; sent after commit."""
+    """Queue the event for every active subscription that wants it and whose client may hear
+    it (`may_hear`); sent after commit."""
     # Event types and scopes are JSON lists, which SQLite cannot search: they are checked here.
     subscriptions = [
         s
         for s in WebhookSubscription.objects.filter(is_active=True).select_related("client")
-        if event_type in s.event_types and may_receive_webhooks(s.client)
+        if event_type in s.event_types
+        and may_hear(s.client, event_type=event_type, payload=payload)
     ]
     deliveries = [
         WebhookDelivery.objects.create(

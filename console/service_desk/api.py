@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from console.integrations.clients import requesting_client
 from console.integrations.models import WebhookEvent, WebhookSubscription
+from console.integrations.webhook_addresses import WebhookAddressError
 from console.integrations.webhook_emitting import subscribe
 from console.service_desk import cases
 from console.service_desk.cases import (
@@ -260,7 +261,10 @@ class WebhookListCreateApi(APIView):
     @extend_schema(request=Input, responses={201: WebhookOutput})
     def post(self, request):
         data = validated(self.Input, request.data)
-        subscription = subscribe(client=request.auth, **data)
+        try:
+            subscription = subscribe(client=request.auth, **data)
+        except WebhookAddressError as refused:
+            raise serializers.ValidationError({"url": [str(refused)]}) from refused
         return Response(
             {**WebhookOutput(subscription).data, "secret": subscription.secret}, status=201
         )

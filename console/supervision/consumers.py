@@ -5,10 +5,9 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
-from console.realtime import supervisor_group
+from console.realtime import JsonFramesConsumer, supervisor_group
 from console.supervision.wallboard import flush_wallboard, wallboard_snapshot
 
 logger = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ def _may_watch_wallboard(user_id: int) -> bool:
     return bool(user and user.is_active and user.has_perm("console.view_wallboard"))
 
 
-class SupervisorConsumer(AsyncJsonWebsocketConsumer):
+class SupervisorConsumer(JsonFramesConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -74,7 +73,7 @@ class SupervisorConsumer(AsyncJsonWebsocketConsumer):
         if kind == "refresh":
             await self.send_json(await database_sync_to_async(wallboard_snapshot)())
         else:
-            await self.send_json({"type": "error", "message": f"Unknown message type {kind!r}."})
+            await self.refuse(f"Unknown message type {kind!r}.")
 
     async def stats_message(self, event) -> None:
         await self.send_json(event["message"])

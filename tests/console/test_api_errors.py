@@ -94,3 +94,16 @@ def test_a_request_finding_every_database_connection_busy_is_told_to_retry(monke
     assert answers[0].status_code == 503
     assert answers[0]["Retry-After"] == "1"
     assert answers[0].json()["error"]["code"] == "busy"
+
+
+def test_the_schema_says_strict_request_bodies_take_no_other_fields(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+
+    for name in ("SourceRecordBatchRequest", "TicketCreateRequest", "AtmIncidentRequest"):
+        assert components[name]["additionalProperties"] is False, name
+    nested = components["AtmIncidentRequest"]["properties"]["customer"]
+    reference = nested.get("$ref") or nested["allOf"][0]["$ref"]
+    assert components[reference.rsplit("/", 1)[1]]["additionalProperties"] is False
+    # An answer may grow fields: only what clients send is closed.
+    assert components["CaseSchema"].get("additionalProperties") is not False

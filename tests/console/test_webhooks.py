@@ -62,6 +62,13 @@ class Receiver:
         self.server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(settings):
+    """The receivers here listen on this machine over http, which only tests allow."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receiver_factory():
     made = []
@@ -144,7 +151,7 @@ def test_delivery_is_signed_with_the_subscriptions_secret(
 
 def make_delivery(url: str) -> WebhookDelivery:
 
-    api_key(scopes=["webhooks"], name="integrator")
+    api_key(scopes=["webhooks", "read"], name="integrator")
     subscription = WebhookSubscription.objects.create(
         client=ApiClient.objects.get(name="integrator"),
         url=url,
@@ -254,8 +261,8 @@ ways_to_lose_webhooks = pytest.mark.parametrize(
 def test_a_client_that_may_no_longer_receive_webhooks_gets_no_new_deliveries(
     client_with_scopes, withdraw
 ):
-    withdrawn = subscribe(client_with_scopes("webhooks"), "http://withdrawn.example/hook")
-    kept = subscribe(client_with_scopes("webhooks"), "http://kept.example/hook")
+    withdrawn = subscribe(client_with_scopes("webhooks", "read"), "http://withdrawn.example/hook")
+    kept = subscribe(client_with_scopes("webhooks", "read"), "http://kept.example/hook")
     withdraw(ApiClient.objects.filter(webhooks=withdrawn["id"]))
 
     assert report_incident(client_with_scopes("atm")).status_code == 201

@@ -2,8 +2,10 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from customers.models import Account, BlockingKey, Customer, SourceRecord
 from customers.record_input import MAX_BATCH_RECORDS
@@ -178,3 +180,35 @@ def test_one_phone_written_two_ways_is_shown_once_and_kana_in_full_width(ingest)
     assert len(customer.phones) == 1
     assert customer.emails == ["taro@example.jp"]
     assert customer.name_kana == "ヤマダ タロウ"
+
+
+def test_amounts_and_birth_dates_out_of_bounds_are_field_errors(ingest):
+    today = timezone.localdate()
+    card = {"kind": "card", "number": "4980001234"}
+    records = [
+        {"external_id": "L-1", "accounts": [{**card, "balance": 10**30}]},
+        {"external_id": "L-2", "accounts": [{**card, "limit": 10**12 + 1}]},
+        {"external_id": "L-3", "birth_date": "0001-01-01"},
+        {"external_id": "L-4", "birth_date": "9999-12-31"},
+        {"external_id": "L-5", "birth_date": "1899-12-31"},
+        {"external_id": "L-6", "birth_date": (today + timedelta(days=1)).isoformat()},
+        {
+            "external_id": "OK-1",
+            "birth_date": "1900-01-01",
+            "accounts": [{**card, "balance": 10**12}],
+        },
+        {"external_id": "OK-2", "birth_date": today.isoformat()},
+    ]
+
+    response = ingest("loan_cc", *records)
+
+    assert response.status_code == 200
+    body = response.json()
+    fields = {error["external_id"]: error["fields"] for error in body["errors"]}
+    assert set(fields) == {"L-1", "L-2", "L-3", "L-4", "L-5", "L-6"}
+    assert "balance" in json.dumps(fields["L-1"]["accounts"])
+    assert "limit" in json.dumps(fields["L-2"]["accounts"])
+    assert all("birth_date" in fields[f"L-{n}"] for n in range(3, 7))
+    assert sorted(r["external_id"] for r in body["results"]) == ["OK-1", "OK-2"]
+    assert sorted(SourceRecord.objects.values_list("external_id", flat=True)) == ["OK-1", "OK-2"]
+    assert Account.objects.get().balance == 10**12

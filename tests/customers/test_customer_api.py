@@ -180,3 +180,32 @@ def test_source_record_list_needs_a_system(read_api):
 
     assert response.status_code == 400
     assert "system" in response.json()["error"]["fields"]
+
+
+def test_source_records_never_show_an_accounts_number_hash(client_with_scopes):
+    batch = client_with_scopes("ingest").post(
+        "/api/v1/source-records/batch",
+        {
+            "system": "loan_cc",
+            "records": [
+                {
+                    **TARO,
+                    "external_id": "L1",
+                    "accounts": [{"kind": "card", "number": "4980001234"}],
+                }
+            ],
+        },
+        format="json",
+    )
+    assert batch.status_code == 200 and not batch.json()["errors"]
+    stored_hash = SourceRecord.objects.get().payload["accounts"][0]["number_hash"]
+    reader = client_with_scopes("read")
+
+    listed = reader.get("/api/v1/source-records/", {"system": "loan_cc"})
+    one = reader.get("/api/v1/source-records/loan_cc/L1/")
+
+    for response in (listed, one):
+        assert response.status_code == 200
+        assert "number_hash" not in response.content.decode()
+        assert stored_hash not in response.content.decode()
+    assert one.json()["payload"]["accounts"] == [{"kind": "card", "last4": "1234"}]
