@@ -242,6 +242,8 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 # client from a shared cache, but could not reach the embedded default's per-process one.
 API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
+# Twilio signs TaskRouter callbacks with the account's auth token; without one, none is accepted.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "console.integrations.clients.ApiKeyAuthentication",
