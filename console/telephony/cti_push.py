@@ -1,7 +1,8 @@
 """The generic CTI push that Zammad and sipgate define: a form post per call event
 (`event=newCall|answer|hangup`, `from`, `to`, `direction`, `callId`, `user[]`, `queue`, `cause`,
 `answeringNumber`), taken as the PBX sends it. `newCall` offers the call (to the one user it
-rings, else to the queue, where the console routes it as for a native event), `answer` answers
+rings, whose phone the PBX rang whatever the console thinks of their state; else to the queue,
+where the console routes it as for a native event), `answer` answers
 it, naming the user who picked up, `hangup` ends it. Outbound calls are acknowledged and ignored:
 the console's contacts are the callers'.
 
@@ -125,5 +126,6 @@ def record_pushed_event(*, source: str, form) -> Recorded:
     return record_platform_events(
         source=source,
         events=call_events(pushed, queue=queue, agent=agent),
-        platform_routes=False,
+        # The PBX rang the user's phone itself: the console does not send the call elsewhere.
+        platform_routes=bool(agent),
     )

@@ -16,6 +16,8 @@ from tests.console.scripted_day import SCRIPT
 
 AGENTS = ["agent001", "agent002", "agent101"]
 QUEUES = ["loans", "repayment", "atm", "cards"]
+# Customer A's morning call to the loans queue, offered to agent001.
+C1_OFFERED = next(m for m in SCRIPT if (m["call_id"], m["type"]) == ("c1", "offered"))
 
 
 def routed_script(*, without: tuple[str, ...] = ()) -> list[dict]:
