@@ -41,7 +41,7 @@ api_v1 = [
         name="api-telephony-taskrouter",
     ),
     path("telephony/cti-push", telephony_api.CtiPushApi.as_view(), name="api-telephony-cti-push"),
-    path("telephony/cti-push/<str:key>", telephony_api.CtiPushApi.as_view()),
+    path("telephony/cti-push/<str:key>", telephony_api.CtiPushWithKeyApi.as_view()),
     path("atm/incidents", service_desk_api.AtmIncidentApi.as_view(), name="api-atm-incidents"),
     path("tickets", service_desk_api.TicketCreateApi.as_view(), name="api-tickets"),
     path("tickets/<uuid:case_id>", service_desk_api.TicketDetailApi.as_view(), name="api-ticket"),

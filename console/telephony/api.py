@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
@@ -63,6 +64,23 @@ class PathKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         key = (request.parser_context or {}).get("kwargs", {}).get("key", "")
         return _client(key) if key else None
+
+
+class FirehoseAccessKeyScheme(OpenApiAuthenticationExtension):
+    target_class = FirehoseAccessKeyAuthentication
+    name = "firehoseAccessKey"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "X-Amz-Firehose-Access-Key"}
+
+
+class PathKeyScheme(OpenApiAuthenticationExtension):
+    target_class = PathKeyAuthentication
+    name = "keyInPath"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        # OpenAPI has no scheme for a key in the path; the path parameter `key` carries it.
+        return {"type": "apiKey", "in": "query", "name": "key", "description": "The URL's end."}
 
 
 CONNECT_EVENT_EXAMPLE = {
@@ -189,6 +207,12 @@ class TaskRouterEventApi(APIView):
     permission_classes = [SignedByTwilio]
     parser_classes = [FormParser]
 
+    def initial(self, request, *args, **kwargs):
+        # A method the view has not is 405 before the signature is looked at, as elsewhere.
+        if not hasattr(self, request.method.lower()):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="telephony_twilio_taskrouter_event",
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
@@ -223,7 +247,7 @@ class CtiPushApi(APIView):
     the end of the URL. Optional `timestamp` keeps the PBX's time."""
 
     required_scope = "cti"
-    authentication_classes = [ApiKeyAuthentication, PathKeyAuthentication]
+    authentication_classes = [ApiKeyAuthentication]
     parser_classes = [FormParser, LimitedJSONParser]
 
     @extend_schema(
@@ -245,9 +269,26 @@ class CtiPushApi(APIView):
             )
         ],
     )
-    def post(self, request, key: str = ""):
+    def post(self, request):
+        return self.record(request)
+
+    def record(self, request) -> Response:
         form = _as_query_dict(request.data)
         recorded = _translated(
             lambda: cti_push.record_pushed_event(source=request.auth.name, form=form)
         )
         return Response(recorded.as_json())
+
+
+class CtiPushWithKeyApi(CtiPushApi):
+    """The same push, for a PBX configured with a URL only: the key ends the URL."""
+
+    authentication_classes = [PathKeyAuthentication]
+
+    @extend_schema(
+        operation_id="telephony_cti_push_with_key",
+        request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={200: RECORDED},
+    )
+    def post(self, request, key: str):
+        return self.record(request)
