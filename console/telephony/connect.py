@@ -5,8 +5,8 @@ Connect delivers both at least once and in any order, and routes calls itself. E
 snapshot of its contact, so each one is translated whole: whatever it already knows (the agent,
 the answer, the end, the end of after-contact work) becomes the events with ids fixed by the
 contact (`<contactId>:answered`), and a repeat or a later snapshot adds only what is new. A leg is
-opened only once Connect names its agent (or the contact ended without one: abandoned), because
-the console must not route a call Connect routes. A transfer is a new contact whose
+opened only once Connect names its agent (or the contact ended in a queue without one: abandoned),
+because the console must not route a call Connect routes. A transfer is a new contact whose
 initialContactId names the call (our call_id) and whose previousContactId the leg before: its
 opening is a `transferred` event, so the next agent's pop carries the earlier legs' notes. The
 transferring agent's own disconnect names that agent, so it ends their leg, not the call.
@@ -233,15 +233,18 @@ def call_events(contact: ConnectContact, *, queue: str, agent: str) -> list[Call
                 )
             )
 
-    known = bool(agent) or contact.disconnected_at is not None
-    if known and contact.transferred:
+    # A leg opens once Connect names its agent, or once it ended waiting in a queue (abandoned);
+    # a caller who never left the flow for a queue was never a contact of the desks.
+    if not (agent or (contact.disconnected_at is not None and queue)):
+        return []
+    if contact.transferred:
         add(
             CallEventType.TRANSFERRED,
             contact.initiated_at,
             target_queue=queue,
             target_agent=agent,
         )
-    elif known:
+    else:
         add(
             CallEventType.OFFERED,
             contact.enqueued_at or contact.initiated_at,

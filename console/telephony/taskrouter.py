@@ -149,11 +149,10 @@ def call_events(task: TaskEvent, *, queue: str, agent: str) -> list[CallEventInp
         return [event(CallEventType.WRAPUP_DONE, task.task_sid, agent=agent)]
     # task.canceled: the task's creation (its age ago) opens the leg, in case no worker was
     # ever reserved; if one was, the leg is open already and this offer changes nothing.
+    # A task canceled before it reached a queue never waited for the desks: no contact.
     created = task.at - timedelta(seconds=task.task_age_seconds)
-    return [
-        event(CallEventType.OFFERED, task.task_sid, at=created, queue=queue, **numbers),
-        event(CallEventType.ENDED, task.task_sid),
-    ]
+    opening = [event(CallEventType.OFFERED, task.task_sid, at=created, queue=queue, **numbers)]
+    return [*(opening if queue else []), event(CallEventType.ENDED, task.task_sid)]
 
 
 def record_task_event(*, form: dict) -> Recorded:
