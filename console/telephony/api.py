@@ -56,6 +56,9 @@ class FirehoseAccessKeyAuthentication(BaseAuthentication):
         key = request.META.get("HTTP_X_AMZ_FIREHOSE_ACCESS_KEY", "")
         return _client(key) if key else None
 
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'  # a wrong key is 401, as with the Authorization header
+
 
 class PathKeyAuthentication(BaseAuthentication):
     """Zammad's and sipgate's push is configured as a URL only, so the key may end the URL
@@ -64,6 +67,9 @@ class PathKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         key = (request.parser_context or {}).get("kwargs", {}).get("key", "")
         return _client(key) if key else None
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
 
 
 class FirehoseAccessKeyScheme(OpenApiAuthenticationExtension):

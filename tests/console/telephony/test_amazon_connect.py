@@ -205,3 +205,11 @@ def test_without_a_key_nothing_is_taken(transactional_db):
     response = APIClient().post(CONNECT_EVENTS_PATH, _event(), format="json")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_wrong_firehose_access_key_is_refused(transactional_db):
+    api = APIClient()
+    api.credentials(HTTP_X_AMZ_FIREHOSE_ACCESS_KEY="cck_wrong")
+    response = api.post(CONNECT_RECORDS_PATH, firehose_delivery([{}]), format="json")
+    assert response.status_code == 401
+    assert not ConnectContactRecord.objects.exists()
