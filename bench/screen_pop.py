@@ -3,7 +3,7 @@
     .venv/bin/python bench/screen_pop.py [--customers 1000000] [--history-contacts 1000000]
         [--cases 200000] [--agents 200] [--calls 1000] [--rate 20] [--servers 1] [--reuse]
         [--json results.json] [--database-url postgres://postgres@127.0.0.1:5432/bench_screen_pop]
-        [--redis-url redis://127.0.0.1:6379/5]
+        [--redis-url redis://127.0.0.1:6379/5] [--format native,connect,twilio,cti-push]
 
 Setup: empties the Redis database given (not 0); makes the PostgreSQL database again (its name
 must start with "bench"; kept with --reuse) and migrates it (always: the tree moves); signs in
@@ -26,6 +26,16 @@ rounds so that the machine's noise falls on all alike, sends the same number of 
 fixed rate to each: `offered` events without a named agent to the product (routing picks the
 agent), and the same bodies to the relay and the floor. A call's latency runs from just before
 its POST is written to the moment its frame (matched by call_id) is read from any socket.
+
+--format adds, beside the native endpoint, the same calls through the telephony connectors in the
+platforms' own formats (demo/telephony_formats.py writes them), each a phase of its own in every
+round: `connect` times Amazon Connect's CONNECTED_TO_AGENT event (the first that names the agent,
+so the one that pops; its INITIATED and QUEUED, which translate to nothing, are not sent),
+`twilio` a signed TaskRouter `reservation.created`, `cti-push` a Zammad / sipgate `newCall`
+ringing one user. These platforms route calls themselves: the bench, playing the platform, gives
+each call the next agent of the queue's desk in turn. Their later moments follow in the same
+formats; the CTI push, which has no wrap-up, ends its calls' after-call work with a native
+`wrapup_done` (as the agent's console does).
 
 Each agent stays on the call it was offered, so every answered call is ended and wrapped up
 (`ended`, then `wrapup_done`) after --talk-seconds: agents come back through the product's own
@@ -56,6 +66,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlencode
 
 import psycopg
 import redis
@@ -92,6 +104,20 @@ AIM_P99_MS = 50.0
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Full)\b: ")
 AIM_P50_RATIO = 2.0
 LOG_PREFIX = "bench-screen-pop"
+FORMATS = ("native", "connect", "twilio", "cti-push")
+TWILIO_AUTH_TOKEN = "bench-screen-pop-twilio-token"
+# What each endpoint answers a call it took: 202 (the native API, Connect), 204 (TaskRouter),
+# 200 (the CTI push, as Zammad expects).
+ACCEPTED = {200, 202, 204}
+
+
+def telephony_formats() -> ModuleType:
+    """The platforms' writers (demo/telephony_formats.py), with the project on the path."""
+    if str(PROJECT) not in sys.path:
+        sys.path.insert(0, str(PROJECT))
+    from demo import telephony_formats as formats
+
+    return formats
 
 
 # --- setting up --------------------------------------------------------------------------------
@@ -154,6 +180,32 @@ def set_up_data(options: argparse.Namespace, env: dict[str, str], agent_ids: lis
     say(f"Loaded in {time.monotonic() - started:.0f} s.")
 
 
+def map_platform_ids(database_url: str, agents: list[dict]) -> None:
+    """The admin's mappings for the simulated Connect ARNs and TaskRouter SIDs of our queues and
+    the bench's agents (made again each run; they are a few rows)."""
+    queues = ["loans", "atm"]
+    rows = telephony_formats().platform_mappings(
+        queues=queues, agents=[agent["username"] for agent in agents]
+    )
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("DELETE FROM console_platformqueue")
+        connection.execute("DELETE FROM console_platformagent")
+        for platform, kind, external_id, ours in rows:
+            if kind == "queue":
+                connection.execute(
+                    "INSERT INTO console_platformqueue (platform, external_id, queue_id) "
+                    "SELECT %s, %s, id FROM contacts_queue WHERE name = %s",
+                    (platform, external_id, ours),
+                )
+            else:
+                connection.execute(
+                    "INSERT INTO console_platformagent (platform, external_id, agent_id) "
+                    "SELECT %s, %s, a.id FROM console_agent a JOIN auth_user u "
+                    "ON u.id = a.user_id WHERE u.username = %s",
+                    (platform, external_id, ours),
+                )
+
+
 def report_server_errors(server: Started) -> None:
     """Daphne's log is deleted at the end: show what went wrong in it first."""
     text = server.log_path.read_text(errors="replace")
@@ -169,6 +221,10 @@ def report_server_errors(server: Started) -> None:
 
 
 # --- HTTP without blocking the loop -------------------------------------------------------------
+
+
+def _nothing() -> None:
+    return None
 
 
 class KeepAliveClient:
@@ -194,6 +250,17 @@ class KeepAliveClient:
     ) -> tuple[int, bytes]:
         return await self.request("POST", path, body, headers, mark_sent)
 
+    async def send(self, post, key: str, mark_sent: Callable[[], None] = _nothing):
+        """A connector's post (demo.telephony_formats.Post), as its platform makes it: a form
+        or JSON, its own headers."""
+        headers = {"Authorization": f"Bearer {key}", **post.headers}
+        if post.form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(post.body).encode()
+        else:
+            body = json.dumps(post.body).encode()
+        return await self.request("POST", post.path, body, headers, mark_sent)
+
     async def request(
         self,
         method: str,
@@ -202,10 +269,11 @@ class KeepAliveClient:
         headers: dict[str, str],
         mark_sent: Callable[[], None],
     ) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json", **headers}
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n"
         ).encode() + body
         while True:
             reader, writer, reused = await self._connection()
@@ -241,6 +309,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip().lower()
     keep = headers.get("connection") != "close"
+    if status in (204, 304):  # no body, whatever the headers say
+        return status, b"", keep
     if "content-length" in headers:
         return status, await reader.readexactly(int(headers["content-length"])), keep
     if headers.get("transfer-encoding") == "chunked":
@@ -259,7 +329,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
 @dataclass
 class Call:
     call_id: str
-    kind: str  # SCREEN_POP, RELAY or FLOOR
+    kind: str  # SCREEN_POP, RELAY, FLOOR or a connector's (PlatformPopDriver.kind)
     caller: str  # "known", "unknown", or the kind for RELAY and FLOOR
     queue: str
     counted: bool
@@ -410,6 +480,7 @@ class ScreenPopDriver:
     """`offered` to the product; the pop is awaited, then the call is ended and wrapped up."""
 
     kind = SCREEN_POP
+    accepted = 202
 
     def __init__(self, traffic: Traffic, clients: list[KeepAliveClient], board: Switchboard):
         self.traffic, self.clients, self.board = traffic, clients, board
@@ -432,21 +503,126 @@ class ScreenPopDriver:
 
     async def after_frame(self, call: Call, client: KeepAliveClient) -> None:
         await asyncio.sleep(self.traffic.talk_seconds)
-        for kind, offset in (("ended", self.traffic.talk_seconds), ("wrapup_done", 30.0)):
-            body = {
-                "event_id": f"{call.call_id}-{kind}",
-                "call_id": call.call_id,
-                "type": kind,
-                "at": tokyo_time(offset),
-            }
+        ends = (("ended", self.traffic.talk_seconds), ("wrapup_done", 30.0))
+        self.release_failures += await post_native_events(client, self.traffic, call.call_id, ends)
+
+
+async def post_native_events(
+    client: KeepAliveClient, traffic: Traffic, call_id: str, kinds: tuple
+) -> int:
+    """A call's later native events, (type, seconds after now) each; how many were refused."""
+    refused = 0
+    for kind, offset in kinds:
+        body = {"event_id": f"{call_id}-{kind}", "call_id": call_id, "type": kind}
+        body["at"] = tokyo_time(offset)
+        try:
+            status, _ = await client.post(
+                "/api/v1/cti/events", json.dumps(body).encode(), traffic.headers, _nothing
+            )
+        except (OSError, asyncio.IncompleteReadError):
+            status = 0
+        refused += status != 202
+    return refused
+
+
+class PlatformPopDriver:
+    """The same calls through a telephony connector, in its platform's format; the platform
+    routes, so each call names the next agent of its queue's desk in turn."""
+
+    ACCEPTED = {"connect": 202, "twilio": 204, "cti-push": 200}
+
+    def __init__(
+        self,
+        format_: str,
+        traffic: Traffic,
+        clients: list[KeepAliveClient],
+        board: Switchboard,
+        agents: list[dict],
+        base_url: str,
+    ):
+        self.format, self.kind = format_, f"{SCREEN_POP}-{format_}"
+        self.traffic, self.clients, self.board = traffic, clients, board
+        formats = telephony_formats()
+        self.writer = {
+            "connect": formats.ConnectWriter,
+            "twilio": lambda: formats.TaskRouterWriter(
+                auth_token=TWILIO_AUTH_TOKEN, base_url=base_url
+            ),
+            "cti-push": formats.CtiPushWriter,
+        }[format_]()
+        self.agents: dict[str, list[str]] = {}
+        for agent in agents:
+            self.agents.setdefault(agent["desk"], []).append(agent["username"])
+        self.turns: Counter = Counter()
+        self.offers: dict[str, tuple] = {}  # the platform's call id: (ours, offer)
+        self.accepted = self.ACCEPTED[format_]
+        self.release_failures = 0
+
+    def _agent(self, queue: str) -> str:
+        desk = "service_center" if queue == "atm" else "contact_center"
+        agents = self.agents[desk]
+        self.turns[desk] += 1
+        return agents[self.turns[desk] % len(agents)]
+
+    def new_call(self, number: int, *, counted: bool, due: float) -> tuple[Call, bytes, str]:
+        caller, phone = self.traffic.caller()
+        native_id = f"{self.traffic.run_tag}-{self.format}-{number}"
+        call, _ = self.traffic.offered_call(
+            call_id=self.writer.call_id(native_id),
+            kind=self.kind,
+            caller=caller,
+            phone=phone,
+            counted=counted,
+            due=due,
+        )
+        now = datetime.now(TOKYO)
+        offered = {
+            "call_id": native_id,
+            "type": "offered",
+            "at": now,
+            "from": phone,
+            "to": "0120000000",
+            "queue": call.queue,
+            "agent": self._agent(call.queue),
+        }
+        (offer, *_) = self.writer.posts(offered)
+        if self.format == "connect":
+            # INITIATED and QUEUED name no agent and translate to nothing: the event that pops
+            # is the one that connects the agent.
+            (offer,) = self.writer.posts({"call_id": native_id, "type": "answered", "at": now})
+        self.offers[call.call_id] = (native_id, offer)
+        return call, b"", offer.path
+
+    def client_for(self, number: int) -> KeepAliveClient:
+        return self.clients[number % len(self.clients)]
+
+    async def offer(self, client: KeepAliveClient, call: Call, mark_sent) -> tuple[int, bytes]:
+        return await client.send(self.offers[call.call_id][1], self.traffic.api_key, mark_sent)
+
+    async def after_frame(self, call: Call, client: KeepAliveClient) -> None:
+        await asyncio.sleep(self.traffic.talk_seconds)
+        native_id, _ = self.offers.pop(call.call_id)
+        now = datetime.now(TOKYO)
+        moments = [("ended", self.traffic.talk_seconds), ("wrapup_done", 30.0)]
+        if self.format != "connect":
+            moments.insert(0, ("answered", 0.0))
+        posts = []
+        for kind, offset in moments:
+            moment = {"call_id": native_id, "type": kind, "at": now + timedelta(seconds=offset)}
+            posts += self.writer.posts(moment)
+        for post in posts:
             try:
-                status, _ = await client.post(
-                    "/api/v1/cti/events", json.dumps(body).encode(), self.traffic.headers, _nothing
-                )
+                status, _ = await client.send(post, self.traffic.api_key)
             except (OSError, asyncio.IncompleteReadError):
                 status = 0
-            if status != 202:
+            if status not in (200, 202, 204):
                 self.release_failures += 1
+        if self.format == "cti-push":
+            # The push has no wrap-up: the agent ends after-call work in the console.
+            wrap_up = (("wrapup_done", 30.0),)
+            self.release_failures += await post_native_events(
+                client, self.traffic, call.call_id, wrap_up
+            )
 
 
 class RelayDriver:
@@ -464,6 +640,7 @@ class RelayDriver:
         listeners: int,
     ):
         self.kind, self.path = kind, self.PATHS[kind]
+        self.accepted = 202
         self.traffic, self.client, self.board, self.listeners = traffic, client, board, listeners
         self.release_failures = 0
 
@@ -486,12 +663,12 @@ class RelayDriver:
         return None
 
 
-def _nothing() -> None:
-    return None
-
-
 async def place_call(
-    driver: ScreenPopDriver | RelayDriver, call: Call, body: bytes, path: str, number: int
+    driver: ScreenPopDriver | RelayDriver | PlatformPopDriver,
+    call: Call,
+    body: bytes,
+    path: str,
+    number: int,
 ) -> None:
     client = driver.client_for(number)
     driver.board.expect(call)
@@ -500,11 +677,14 @@ async def place_call(
         call.sent = time.perf_counter()
 
     try:
-        call.status, _ = await client.post(path, body, driver.traffic.headers, mark_sent)
+        if isinstance(driver, PlatformPopDriver):
+            call.status, _ = await driver.offer(client, call, mark_sent)
+        else:
+            call.status, _ = await client.post(path, body, driver.traffic.headers, mark_sent)
     except (OSError, asyncio.IncompleteReadError):
         return  # status 0: counted as failed
     call.answered = time.perf_counter()
-    if call.status != 202:
+    if call.status != driver.accepted:
         return
     # A frame later than this still counts, with its real latency, if it comes within the phase.
     with contextlib.suppress(TimeoutError):
@@ -513,7 +693,12 @@ async def place_call(
 
 
 async def run_phase(
-    driver: ScreenPopDriver | RelayDriver, *, first: int, count: int, warmup: int, rate: float
+    driver: ScreenPopDriver | RelayDriver | PlatformPopDriver,
+    *,
+    first: int,
+    count: int,
+    warmup: int,
+    rate: float,
 ) -> list[Call]:
     """An open-loop stream: each call is sent at its time whether or not earlier ones have
     finished, so a slow answer cannot hide the delay of the calls behind it. Bounded: what has
@@ -644,6 +829,21 @@ async def measure(
         RelayDriver(kind, traffic, relay_client, board, listeners=len(relay_sockets))
         for kind in (RELAY, FLOOR)
     )
+    connectors = [
+        PlatformPopDriver(
+            format_,
+            traffic,
+            product_clients,
+            board,
+            agents,
+            base_url=f"http://127.0.0.1:{product[0].port}",
+        )
+        for format_ in options.formats
+        if format_ != "native"
+    ]
+    if len(product) > 1 and "twilio" in options.formats:
+        sys.exit("--format twilio signs for one server's URL: use --servers 1")
+    drivers = [relays, floors, *([pops] if "native" in options.formats else []), *connectors]
     calls: list[Call] = []
     per_round = math.ceil(options.calls / options.rounds)
     try:
@@ -651,7 +851,7 @@ async def measure(
             count = min(per_round, options.calls - round_ * per_round)
             warmup = options.warmup if round_ == 0 else 0
             say(f"Round {round_ + 1} of {options.rounds}:")
-            for driver in (relays, floors, pops):
+            for driver in drivers:
                 first = round_ * per_round + (0 if round_ == 0 else options.warmup)
                 calls += await run_phase(
                     driver, first=first, count=count, warmup=warmup, rate=options.rate
@@ -667,7 +867,7 @@ async def measure(
     return Measurement(
         calls=calls,
         unmatched_frames=board.unmatched_frames,
-        release_failures=pops.release_failures,
+        release_failures=sum(driver.release_failures for driver in [pops, *connectors]),
         agent_sockets_closed=closed_early,
     )
 
@@ -695,10 +895,10 @@ class Figures:
 
 def figures_of(calls: list[Call]) -> Figures:
     counted = [call for call in calls if call.counted]
-    failed = [call for call in counted if call.status != 202]
-    arrived = [call for call in counted if call.status == 202 and not math.isnan(call.popped)]
+    failed = [call for call in counted if call.status not in ACCEPTED]
+    arrived = [call for call in counted if call.status in ACCEPTED and not math.isnan(call.popped)]
     latencies = [call.latency_ms for call in arrived]
-    answers = [call.answer_ms for call in counted if call.status == 202]
+    answers = [call.answer_ms for call in counted if call.status in ACCEPTED]
     return Figures(
         counted=len(counted),
         lost=len(counted) - len(failed) - len(arrived),
@@ -754,7 +954,13 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         f"{'':14} {'calls':>6} {'lost':>5} {'failed':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
         f"{'max':>7} {'mean':>7} {'answer p50':>11} {'answer p99':>11}"
     )
+    connectors = {
+        format_: figures_of([c for c in calls if c.kind == f"{SCREEN_POP}-{format_}"])
+        for format_ in options.formats
+        if format_ != "native"
+    }
     rows = [("bare relay", relay), ("django floor", floor), ("screen pop", pop)]
+    rows += [(f"via {name}", figures) for name, figures in connectors.items()]
     rows += [(f"  {name} caller", figures) for name, figures in by_caller.items()]
     rows += [(f"  queue {name}", figures) for name, figures in by_queue.items()]
     for name, f in rows:
@@ -795,6 +1001,7 @@ def report(options: argparse.Namespace, measurement: Measurement, machine: dict)
         "screen_pop": pop.as_json(),
         "screen_pop_by_caller": {k: v.as_json() for k, v in by_caller.items()},
         "screen_pop_by_queue": {k: v.as_json() for k, v in by_queue.items()},
+        "connectors": {k: v.as_json() for k, v in connectors.items()},
         "ratio_p50": round(ratio, 3),
         "ratio_p50_to_floor": round(floor_ratio, 3),
         "aims": {"p99_under_50ms": p99_met, "p50_within_2x_relay": ratio_met},
@@ -834,7 +1041,15 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--pop-timeout", type=float, default=10.0, help="seconds; then lost")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the figures and every call here")
+    parser.add_argument(
+        "--format",
+        default="native",
+        help=f"comma-separated, of {', '.join(FORMATS)}: the endpoints the pops go through",
+    )
     options = parser.parse_args()
+    options.formats = [f.strip() for f in options.format.split(",") if f.strip()]
+    if not options.formats or set(options.formats) - set(FORMATS):
+        parser.error(f"--format takes {', '.join(FORMATS)}")
     if options.rate <= 0 or options.calls < 1 or options.rounds < 1 or options.servers < 1:
         parser.error("--rate, --calls, --rounds and --servers must be positive")
     if not 0 <= options.service_agents < options.agents:
@@ -904,10 +1119,15 @@ def main() -> None:
     )
     empty_channel_layer(options.redis_url)
     agents, api_key = prepare(options, env)
+    map_platform_ids(options.database_url, agents)
     servers: list[Started] = []
     try:
         # The product's settings with the floor's URL added (bench/screen_pop_settings.py).
-        served = {**env, "DJANGO_SETTINGS_MODULE": "bench.screen_pop_settings"}
+        served = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench.screen_pop_settings",
+            "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        }
         servers = [
             start_daphne(
                 "bench.screen_pop_server:application", env=served, name=name, log_prefix=LOG_PREFIX

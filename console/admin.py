@@ -8,6 +8,7 @@ from console.integrations.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from console.telephony import admin as telephony_admin  # noqa: F401  (registers the mappings)
 
 
 @admin.register(ApiClient)

@@ -19,17 +19,21 @@ from console.supervision.models import (
     RolledUpDay,
     Supervision,
 )
+from console.telephony.models import ConnectContactRecord, PlatformAgent, PlatformQueue
 
 __all__ = [
     "Agent",
     "AgentMessage",
     "AgentStateChange",
     "ApiClient",
+    "ConnectContactRecord",
     "DailyContactRollup",
     "HourlyContactRollup",
     "IdempotencyKey",
     "LiveContactFigures",
     "LiveQueueFigures",
+    "PlatformAgent",
+    "PlatformQueue",
     "RolledUpDay",
     "Supervision",
     "ViewAudit",

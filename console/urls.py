@@ -12,6 +12,7 @@ from console.customer_records import api as customer_records_api
 from console.customer_records import pages as customer_pages
 from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
+from console.telephony import api as telephony_api
 
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
@@ -24,6 +25,23 @@ api_v1 = [
         name="api-customer",
     ),
     path("cti/events", calls_api.CallEventApi.as_view(), name="api-cti-events"),
+    path(
+        "telephony/amazon-connect/events",
+        telephony_api.ConnectContactEventApi.as_view(),
+        name="api-telephony-connect-events",
+    ),
+    path(
+        "telephony/amazon-connect/contact-records",
+        telephony_api.ConnectContactRecordApi.as_view(),
+        name="api-telephony-connect-records",
+    ),
+    path(
+        "telephony/twilio/taskrouter",
+        telephony_api.TaskRouterEventApi.as_view(),
+        name="api-telephony-taskrouter",
+    ),
+    path("telephony/cti-push", telephony_api.CtiPushApi.as_view(), name="api-telephony-cti-push"),
+    path("telephony/cti-push/<str:key>", telephony_api.CtiPushWithKeyApi.as_view()),
     path("atm/incidents", service_desk_api.AtmIncidentApi.as_view(), name="api-atm-incidents"),
     path("tickets", service_desk_api.TicketCreateApi.as_view(), name="api-tickets"),
     path("tickets/<uuid:case_id>", service_desk_api.TicketDetailApi.as_view(), name="api-ticket"),

@@ -120,11 +120,23 @@ def call_legs(events: list[TimelineEvent]) -> list[Leg]:
                 )
             )
         elif event.type == CallEventType.ENDED:
+            if _ends_an_earlier_leg(legs, event):
+                continue
             current.close_hold(event.at)
             current.ended_at = event.at
             answered = current.answered_at is not None
             current.state = ContactState.ENDED if answered else ContactState.ABANDONED
     return legs
+
+
+def _ends_an_earlier_leg(legs: list[Leg], event: TimelineEvent) -> bool:
+    """An end named by the agent of an earlier leg is that agent leaving after a transfer (a
+    platform that reports each leg's end, such as Amazon Connect): the call goes on."""
+    return (
+        bool(event.agent)
+        and event.agent != legs[-1].agent
+        and any(leg.agent == event.agent for leg in legs[:-1])
+    )
 
 
 def _wrap_up(legs: list[Leg], event: TimelineEvent) -> None:

@@ -3,6 +3,11 @@
 Each call is offered to a queue (the console routes it), answered a few seconds later, now and
 then held, ended, and wrapped up: the demo's agents see a steady, believable stream. Callers
 are mostly known customers, some strangers.
+
+In a platform's own format (`PlatformTelephonyClient`: Amazon Connect, Twilio TaskRouter, the
+CTI push) the simulator plays that platform, which routes calls itself: it picks a free agent of
+the queue's desk (`AgentRoster`) and writes each moment of the call as the platform's posts
+(demo/telephony_formats.py).
 """
 
 import json
@@ -15,6 +20,8 @@ from datetime import datetime
 from http.client import HTTPException
 from urllib.request import Request, urlopen
 from zoneinfo import ZoneInfo
+
+from demo.telephony_formats import Post, form_body
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 QUEUES = ["loans", "repayment", "limit", "atm", "cards"]
@@ -75,8 +82,79 @@ class TelephonyClient:
             return None
 
 
+class AgentRoster:
+    """The agents a routing platform may give calls to, by desk, and who is busy: the longest
+    free of the queue's desk takes the next call."""
+
+    def __init__(self, *, agents_by_desk: dict[str, list[str]], queue_desks: dict[str, str]):
+        self.free = {desk: list(agents) for desk, agents in agents_by_desk.items()}
+        self.queue_desks = queue_desks
+        self.lock = threading.Lock()
+
+    def take(self, queue: str) -> str:
+        with self.lock:
+            free = self.free.get(self.queue_desks.get(queue, ""), [])
+            return free.pop(0) if free else ""
+
+    def release(self, agent: str, queue: str) -> None:
+        with self.lock:
+            self.free.setdefault(self.queue_desks.get(queue, ""), []).append(agent)
+
+
+class PlatformTelephonyClient:
+    """Posts a call's moments in a platform's format through its writer (ConnectWriter,
+    TaskRouterWriter, CtiPushWriter); answers like TelephonyClient, with the agent it routed."""
+
+    def __init__(self, *, base_url: str, key: str, writer, roster: AgentRoster) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.writer = writer
+        self.roster = roster
+        self.lock = threading.Lock()  # the writers keep each call's state
+        self.calls: dict[str, tuple[str, str]] = {}
+
+    def post_event(self, *, call_id: str, type_: str, **fields: str) -> dict | None:
+        moment = {"call_id": call_id, "type": type_, "at": datetime.now(TOKYO), **fields}
+        if type_ == "offered":
+            agent = self.roster.take(fields.get("queue", ""))
+            self.calls[call_id] = (agent, fields.get("queue", ""))
+            moment["agent"] = agent
+        agent, queue = self.calls.get(call_id, ("", ""))
+        if type_ == "wrapup_done" or (type_ == "ended" and not agent):
+            self.calls.pop(call_id, None)
+            if agent:
+                self.roster.release(agent, queue)
+        with self.lock:
+            posts = self.writer.posts(moment)
+        for post in posts:
+            if not self._send(post):
+                return None
+        return {"agent": agent or None}
+
+    def _send(self, post: Post) -> bool:
+        headers = {"Authorization": f"Bearer {self.key}", **post.headers}
+        if post.form:
+            data = form_body(post.body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = json.dumps(post.body).encode()
+            headers["Content-Type"] = "application/json"
+        request = Request(f"{self.base_url}{post.path}", data=data, headers=headers, method="POST")
+        try:
+            with urlopen(request, timeout=10):
+                return True
+        except (OSError, HTTPException) as error:
+            print(f"simulate: {post.path} failed: {error}")
+            return False
+
+
 def play_call(
-    client: TelephonyClient, *, caller: str, queue: str, script: CallScript, stop: threading.Event
+    client: "TelephonyClient | PlatformTelephonyClient",
+    *,
+    caller: str,
+    queue: str,
+    script: CallScript,
+    stop: threading.Event,
 ) -> None:
     call_id = f"sim-{uuid.uuid4().hex[:12]}"
     started = time.monotonic()
@@ -114,7 +192,7 @@ def wait_until_serving(base_url: str, *, timeout_s: float = 60) -> bool:
 
 def simulate_calls(
     *,
-    client: TelephonyClient,
+    client: "TelephonyClient | PlatformTelephonyClient",
     callers: list[str],
     calls_per_minute: float,
     minutes: float,

@@ -83,20 +83,26 @@ def _current_contact(*, source: str, call_id: str) -> Contact | None:
 
 
 @transaction.atomic
-def handle_call_event(*, source: str, event: CallEventInput) -> CallEventOutcome:
+def handle_call_event(
+    *, source: str, event: CallEventInput, platform_routes: bool = False
+) -> CallEventOutcome:
+    """`platform_routes`: the telephony platform chose the agent itself (Amazon Connect,
+    TaskRouter, an Asterisk queue), so the agent it names takes the leg and the console routes
+    nobody; a leg it names no agent for waits until a later event names one."""
     # Routed before the event is stored, so the event is written once with its agent. A
     # duplicate has then locked an agent for nothing, which its transaction's end releases.
     customer_id = None
     routed = None
     if event.type == CallEventType.OFFERED:
         customer_id = identified_caller(event.caller_number)
-        routed = pick_available_agent(queue_name=event.queue, named=event.agent)
-    elif event.type == CallEventType.TRANSFERRED and not event.target_agent:
+        if not platform_routes:
+            routed = pick_available_agent(queue_name=event.queue, named=event.agent)
+    elif event.type == CallEventType.TRANSFERRED and not (event.target_agent or platform_routes):
         current = _current_contact(source=source, call_id=event.call_id)
         queue_name = event.target_queue or (current.queue.name if current and current.queue else "")
         routed = pick_available_agent(queue_name=queue_name)
     routed_agent = routed.user.get_username() if routed else ""
-    if event.agent and routed_agent != event.agent:
+    if event.agent and routed_agent != event.agent and not platform_routes:
         # The named agent is replaced by the routed one: a busy agent is not offered.
         event = replace(event, agent="")
     stored = store_call_event(source=source, event=event, routed_agent=routed_agent)

@@ -170,3 +170,25 @@ def test_the_walker_sees_imports_inside_functions(tmp_path):
     source = tmp_path / "late.py"
     source.write_text("def f():\n    from console.calls import screen\n")
     assert imports_of(source) == {"console.calls.screen"}
+
+
+def test_telephony_connectors_enter_the_call_pipeline_through_its_one_door(graph):
+    # Each connector is a translator into handle_call_event; routing, the pop and the reports
+    # never learn which platform a call came from (beyond contact.source).
+    entered = {
+        imported
+        for module, imported_modules in graph.items()
+        if module.startswith("console.telephony")
+        for imported in imported_modules
+        if imported.startswith("console.calls")
+    }
+    assert entered == {"console.calls.events"}
+    knowing = [
+        f"{module} imports {imported}"
+        for module, imported_modules in graph.items()
+        if module.split(".")[:2] in (["console", "calls"], ["console", "supervision"])
+        or module.split(".")[0] in ("contacts", "customers")
+        for imported in imported_modules
+        if imported.startswith("console.telephony")
+    ]
+    assert knowing == []

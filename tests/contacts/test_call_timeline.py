@@ -100,3 +100,24 @@ def test_events_before_the_offer_wait_for_it():
     legs = call_legs([event(2, "answered", 5), event(1, "offered", 0, queue="loans", agent="a")])
 
     assert legs[0].state == ContactState.ANSWERED
+
+
+def test_the_transferring_agents_own_end_ends_their_leg_not_the_call():
+    # Amazon Connect reports the first leg's disconnect, naming its agent, after the transfer.
+    legs = call_legs(
+        [
+            event(1, "offered", 0, queue="loans", agent="agent001"),
+            event(2, "answered", 5),
+            event(3, "transferred", 50, target_queue="atm", target_agent="agent002"),
+            event(4, "ended", 52, agent="agent001"),
+            event(5, "answered", 58, agent="agent002"),
+            event(6, "ended", 200, agent="agent002"),
+        ]
+    )
+
+    first, second = legs
+    assert (first.state, first.ended_at) == (
+        ContactState.TRANSFERRED,
+        START + timedelta(seconds=50),
+    )
+    assert (second.state, second.ended_at) == (ContactState.ENDED, START + timedelta(seconds=200))

@@ -1,8 +1,43 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from console.agents.models import Agent
 from console.integrations.clients import reissue_api_client
+from console.telephony.models import PlatformAgent, PlatformQueue
+from contacts.models import Queue
 from customers.models import Customer
-from demo.simulation import TelephonyClient, simulate_calls, wait_until_serving
+from demo.simulation import (
+    AgentRoster,
+    PlatformTelephonyClient,
+    TelephonyClient,
+    simulate_calls,
+    wait_until_serving,
+)
+from demo.telephony_formats import (
+    ConnectWriter,
+    CtiPushWriter,
+    TaskRouterWriter,
+    platform_mappings,
+)
+
+FORMATS = ["native", "connect", "twilio", "cti-push"]
+
+
+def map_demo_ids(*, agents: list[Agent], queues: list[Queue]) -> None:
+    """The admin's mappings for the simulated platforms' ARNs and SIDs (made once, kept)."""
+    by_name = {agent.user.get_username(): agent for agent in agents}
+    queue_by_name = {queue.name: queue for queue in queues}
+    for platform, kind, external_id, ours in platform_mappings(
+        queues=list(queue_by_name), agents=list(by_name)
+    ):
+        if kind == "queue":
+            PlatformQueue.objects.get_or_create(
+                platform=platform, external_id=external_id, defaults={"queue": queue_by_name[ours]}
+            )
+        else:
+            PlatformAgent.objects.get_or_create(
+                platform=platform, external_id=external_id, defaults={"agent": by_name[ours]}
+            )
 
 
 class Command(BaseCommand):
@@ -15,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--key", help="a key with the cti scope (default: a new client)")
         parser.add_argument("--speed", type=float, default=1.0, help="2 = calls twice as short")
         parser.add_argument("--seed", type=int)
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="native",
+            help="post as the native API (the console routes) or as a platform that routes",
+        )
 
     def handle(self, *args, **options):
         if not wait_until_serving(options["url"]):
@@ -28,10 +69,11 @@ class Command(BaseCommand):
         ]
         self.stdout.write(
             f"Simulating {options['calls_per_minute']} calls a minute for {options['minutes']} "
-            f"minutes against {options['url']} ({len(callers)} known callers)."
+            f"minutes against {options['url']} ({len(callers)} known callers, "
+            f"{options['format']} format)."
         )
         started = simulate_calls(
-            client=TelephonyClient(base_url=options["url"], key=key),
+            client=self.client(options["format"], url=options["url"], key=key),
             callers=callers,
             calls_per_minute=options["calls_per_minute"],
             minutes=options["minutes"],
@@ -39,3 +81,24 @@ class Command(BaseCommand):
             seed=options["seed"],
         )
         self.stdout.write(f"Offered {started} calls.")
+
+    def client(self, format_: str, *, url: str, key: str):
+        if format_ == "native":
+            return TelephonyClient(base_url=url, key=key)
+        if format_ == "twilio" and not settings.TWILIO_AUTH_TOKEN:
+            raise CommandError("Set TWILIO_AUTH_TOKEN (the server's too) to sign as Twilio.")
+        agents = list(Agent.objects.select_related("user").order_by("state_since", "pk"))
+        queues = list(Queue.objects.all())
+        map_demo_ids(agents=agents, queues=queues)
+        writer = {
+            "connect": ConnectWriter,
+            "cti-push": CtiPushWriter,
+            "twilio": lambda: TaskRouterWriter(auth_token=settings.TWILIO_AUTH_TOKEN, base_url=url),
+        }[format_]()
+        by_desk: dict[str, list[str]] = {}
+        for agent in agents:
+            by_desk.setdefault(agent.desk, []).append(agent.user.get_username())
+        roster = AgentRoster(
+            agents_by_desk=by_desk, queue_desks={queue.name: queue.desk for queue in queues}
+        )
+        return PlatformTelephonyClient(base_url=url, key=key, writer=writer, roster=roster)
