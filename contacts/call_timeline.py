@@ -2,7 +2,9 @@
 
 Every event of a call is kept, and the legs are computed again from all of them, sorted by their
 own time (`at`): a late or repeated event then lands where it belongs instead of corrupting the
-times. A transfer ends one leg and opens the next. Pure: no ORM.
+times. A transfer ends one leg and opens the next; so does an answer by another agent while the
+call is being talked on (a PBX that reports only who picked up, as the CTI push does, hands a
+call over that way). Pure: no ORM.
 """
 
 from dataclasses import dataclass, field
@@ -96,6 +98,9 @@ def call_legs(events: list[TimelineEvent]) -> list[Leg]:
             _wrap_up(legs, event)
         elif not current.is_live:
             continue  # the leg is over; a late event for it changes nothing
+        elif event.type == CallEventType.ANSWERED and _hands_over(current, event):
+            legs.append(_next_leg(current, event.at, queue=current.queue, agent=event.agent))
+            legs[-1].answered_at, legs[-1].state = event.at, ContactState.ANSWERED
         elif event.type == CallEventType.ANSWERED:
             current.answered_at = current.answered_at or event.at
             current.state = ContactState.ANSWERED
@@ -105,20 +110,8 @@ def call_legs(events: list[TimelineEvent]) -> list[Leg]:
             current.close_hold(event.at)
             current.state = ContactState.ANSWERED
         elif event.type == CallEventType.TRANSFERRED:
-            current.close_hold(event.at)
-            current.ended_at, current.state = event.at, ContactState.TRANSFERRED
-            agent = event.target_agent
-            legs.append(
-                Leg(
-                    leg=current.leg + 1,
-                    queue=event.target_queue or current.queue,
-                    agent=agent,
-                    state=_offered_state(agent),
-                    caller_number=current.caller_number,
-                    dialled_number=current.dialled_number,
-                    offered_at=event.at,
-                )
-            )
+            queue = event.target_queue or current.queue
+            legs.append(_next_leg(current, event.at, queue=queue, agent=event.target_agent))
         elif event.type == CallEventType.ENDED:
             if _ends_an_earlier_leg(legs, event):
                 continue
@@ -127,6 +120,30 @@ def call_legs(events: list[TimelineEvent]) -> list[Leg]:
             answered = current.answered_at is not None
             current.state = ContactState.ENDED if answered else ContactState.ABANDONED
     return legs
+
+
+def _hands_over(current: Leg, event: TimelineEvent) -> bool:
+    """Another agent answering a call an agent is talking on: the call is now theirs."""
+    return (
+        bool(event.agent and current.agent)
+        and event.agent != current.agent
+        and current.state in (ContactState.ANSWERED, ContactState.HOLD)
+    )
+
+
+def _next_leg(current: Leg, at: datetime, *, queue: str, agent: str) -> Leg:
+    """End `current` as transferred at `at` and open the call's next leg there."""
+    current.close_hold(at)
+    current.ended_at, current.state = at, ContactState.TRANSFERRED
+    return Leg(
+        leg=current.leg + 1,
+        queue=queue,
+        agent=agent,
+        state=_offered_state(agent),
+        caller_number=current.caller_number,
+        dialled_number=current.dialled_number,
+        offered_at=at,
+    )
 
 
 def _ends_an_earlier_leg(legs: list[Leg], event: TimelineEvent) -> bool:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -252,63 +252,114 @@ class ConnectWriter:
 
 class TaskRouterWriter:
     """TaskRouter's workspace event callbacks, signed as Twilio signs them (`base_url` is the
-    public address Twilio posts to). A call is one task; hold and transfers leave no callback
-    here."""
+    public address Twilio posts to). A call is one task until a transfer, which Flex makes a new
+    task naming the first in its attributes; hold leaves no callback here."""
 
     def __init__(self, *, auth_token: str, base_url: str) -> None:
         self.validator = RequestValidator(auth_token)
         self.base_url = base_url.rstrip("/")
-        self.tasks: dict[str, dict] = {}
+        self.tasks: dict[str, list[dict]] = {}
 
     def call_id(self, native_call_id: str) -> str:
         return _sid("WT", native_call_id)
 
     def posts(self, moment: dict) -> list[Post]:
         call_id, kind, at = moment["call_id"], moment["type"], moment["at"]
-        task = self.tasks.setdefault(call_id, {"created": at, "answered": False, "agent": ""})
+        tasks = self.tasks.setdefault(call_id, [])
         if kind == "offered":
-            task.update(
-                queue=moment.get("queue", ""),
-                caller=moment.get("from", ""),
-                called=moment.get("to", ""),
-                agent=moment.get("agent", ""),
-            )
+            task = self._open(call_id, at, queue=moment.get("queue", ""))
+            task.update(caller=moment.get("from", ""), called=moment.get("to", ""))
+            task["agent"] = moment.get("agent", "")
             if task["agent"]:
-                return [self._callback(call_id, "reservation.created", at, worker=True)]
-        elif kind == "answered" and task["agent"]:
+                return [self._callback(task, "reservation.created", at, worker=True)]
+            return []
+        if not tasks:
+            return []
+        task = tasks[-1]
+        if kind == "answered" and task["agent"]:
             task["answered"] = True
-            return [self._callback(call_id, "reservation.accepted", at, worker=True)]
-        elif kind == "ended":
+            return [self._callback(task, "reservation.accepted", at, worker=True)]
+        if kind == "transferred":
+            return self._transfer(call_id, task, moment)
+        if kind == "ended":
             if task["answered"]:
-                return [self._callback(call_id, "task.wrapup", at, worker=True)]
-            return [self._callback(call_id, "task.canceled", at)]
-        elif kind == "wrapup_done" and task["answered"]:
-            return [self._callback(call_id, "task.completed", at, worker=True)]
+                return [self._callback(task, "task.wrapup", at, worker=True)]
+            return [self._callback(task, "task.canceled", at)]
+        if kind == "wrapup_done":
+            agent = moment.get("agent") or task["agent"]
+            done = next((t for t in reversed(tasks) if t["agent"] == agent and t["answered"]), None)
+            if done is not None:
+                return [self._callback(done, "task.completed", at, worker=True)]
         return []
 
-    def _callback(self, call_id: str, event_type: str, at: datetime, worker=False) -> Post:
-        task = self.tasks[call_id]
-        task_sid = self.call_id(call_id)
+    def reserve(self, native_call_id: str, *, agent: str, at: datetime) -> Post:
+        """TaskRouter reserving `agent` for the call's latest task (after a transfer to a
+        queue, the reservation comes when a worker there is free)."""
+        task = self.tasks[native_call_id][-1]
+        task["agent"] = agent
+        return self._callback(task, "reservation.created", at, worker=True)
+
+    def _open(self, call_id: str, at: datetime, *, queue: str) -> dict:
+        tasks = self.tasks[call_id]
+        task = {
+            "sid": self.call_id(call_id) if not tasks else _sid("WT", call_id, str(len(tasks))),
+            "call_sid": self.call_id(call_id),
+            "created": at,
+            "answered": False,
+            "agent": "",
+            "queue": queue,
+            "caller": tasks[0]["caller"] if tasks else "",
+            "called": tasks[0]["called"] if tasks else "",
+        }
+        tasks.append(task)
+        return task
+
+    def _transfer(self, call_id: str, task: dict, moment: dict) -> list[Post]:
+        """The first worker's transfer (to the queue named, else to the worker), their task
+        wrapping up, and the reservation of the transfer's new task: at once for a worker, a
+        second later for the worker a queue gives it."""
+        at, agent, queue = moment["at"], moment.get("target_agent", ""), moment.get("target_queue")
+        to_worker = bool(agent and not queue)
+        transfer = {
+            "TransferSid": _sid("TT", call_id, str(len(self.tasks[call_id]))),
+            "TransferType": "WORKER" if to_worker else "QUEUE",
+            "TransferTo": worker_sid(agent) if to_worker else taskqueue_sid(queue or task["queue"]),
+            "TransferMode": "COLD",
+        }
+        posts = [
+            self._callback(task, "task.transfer-initiated", at, worker=True, extra=transfer),
+            self._callback(task, "task.wrapup", at, worker=True),
+        ]
+        self._open(call_id, at, queue=queue or task["queue"])
+        if agent:
+            reserved_at = at if to_worker else at + timedelta(seconds=1)
+            posts.append(self.reserve(call_id, agent=agent, at=reserved_at))
+        return posts
+
+    def _callback(
+        self, task: dict, event_type: str, at: datetime, worker=False, extra=None
+    ) -> Post:
+        attributes = {"from": task["caller"], "to": task["called"], "direction": "inbound"}
+        attributes["conversations"] = {"conversation_id": task["call_sid"]}
         form = {
             "AccountSid": TWILIO_ACCOUNT,
             "WorkspaceSid": TASKROUTER_WORKSPACE,
             "WorkspaceName": "Contact center",
             "EventType": event_type,
-            "Sid": _sid("EV", call_id, event_type),
+            "Sid": _sid("EV", task["sid"], event_type),
             "ResourceType": event_type.split(".")[0].capitalize(),
             "Timestamp": str(int(at.timestamp())),
             "EventDateMs": str(int(at.timestamp() * 1000)),
-            "TaskSid": task_sid,
+            "TaskSid": task["sid"],
             "TaskAge": str(int((at - task["created"]).total_seconds())),
             "TaskQueueSid": taskqueue_sid(task["queue"]),
-            "TaskAttributes": json.dumps(
-                {"from": task["caller"], "to": task["called"], "direction": "inbound"}
-            ),
+            "TaskAttributes": json.dumps(attributes),
             "TaskChannelUniqueName": "voice",
+            **(extra or {}),
         }
         if worker:
             form["WorkerSid"] = worker_sid(task["agent"])
-            form["ReservationSid"] = _sid("WR", call_id, task["agent"])
+            form["ReservationSid"] = _sid("WR", task["sid"], task["agent"])
         url = f"{self.base_url}{TASKROUTER_PATH}"
         signature = self.validator.compute_signature(url, form)
         return Post(TASKROUTER_PATH, form, form=True, headers={"X-Twilio-Signature": signature})
@@ -318,7 +369,8 @@ CTI_PUSH_EVENTS = {"offered": "newCall", "answered": "answer", "ended": "hangup"
 
 
 class CtiPushWriter:
-    """The CTI push of Zammad / sipgate: newCall, answer, hangup (with `timestamp`)."""
+    """The CTI push of Zammad / sipgate: newCall, answer, hangup (with `timestamp`). A transfer
+    shows only as the next user's `answer`."""
 
     def __init__(self) -> None:
         self.agents: dict[str, str] = {}
@@ -327,10 +379,13 @@ class CtiPushWriter:
         return native_call_id
 
     def posts(self, moment: dict) -> list[Post]:
+        call_id = moment["call_id"]
+        if moment["type"] == "transferred":
+            # The push has no transfer: the next user's answer hands the call over.
+            self.agents[call_id] = moment.get("target_agent", "")
         event = CTI_PUSH_EVENTS.get(moment["type"])
         if event is None:
             return []
-        call_id = moment["call_id"]
         form = {"event": event, "callId": call_id, "direction": "in"}
         form["timestamp"] = moment["at"].isoformat()
         if event == "newCall":

@@ -35,6 +35,7 @@ AGENT_STATE_FOR = {
     ContactState.ABANDONED: AgentState.AVAILABLE,
     ContactState.WRAPPED_UP: AgentState.AVAILABLE,
 }
+LIVE_TALK = (ContactState.ANSWERED, ContactState.HOLD)
 CALL_STATE_MESSAGE = {
     ContactState.ANSWERED: "answered",
     ContactState.HOLD: "hold",
@@ -115,14 +116,15 @@ def handle_call_event(
         known_users=[routed.user] if routed else [],
     )
     for contact in call.changed:
-        _follow(contact, routed=routed)
+        _follow(contact, routed=routed, new=contact in call.created)
     note_call_change(call.contacts, created=call.created)
     return _outcome(call.contacts[-1] if call.contacts else None, duplicate=False)
 
 
-def _follow(contact: Contact, *, routed: Agent | None = None) -> None:
+def _follow(contact: Contact, *, routed: Agent | None = None, new: bool = False) -> None:
     """Agent state, pushes and webhooks for a contact whose state or agent changed. `routed` is
-    the agent routing just locked, if any: read again otherwise."""
+    the agent routing just locked, if any: read again otherwise. A `new` leg that is already
+    being talked on (a call handed over by an answer) gets its screen pop as an offer does."""
     if contact.state in (ContactState.ENDED, ContactState.ABANDONED):
         emit_event(event_type=WebhookEvent.CONTACT_ENDED, payload=contact_webhook_payload(contact))
     if contact.agent_id is None:
@@ -138,9 +140,9 @@ def _follow(contact: Contact, *, routed: Agent | None = None) -> None:
     wrapped_up_transfer = contact.state == ContactState.TRANSFERRED and contact.wrapped_up_at
     if wrapped_up_transfer:
         wanted = AgentState.AVAILABLE
-    if contact.state == ContactState.OFFERED:
+    if contact.state == ContactState.OFFERED or (new and contact.state in LIVE_TALK):
         send_to_agent(agent_id=agent.pk, body=screen_pop(contact))
-    elif contact.state in CALL_STATE_MESSAGE:
+    if contact.state in CALL_STATE_MESSAGE:
         send_to_agent(
             agent_id=agent.pk,
             body={

@@ -2,9 +2,10 @@
 (`event=newCall|answer|hangup`, `from`, `to`, `direction`, `callId`, `user[]`, `queue`, `cause`,
 `answeringNumber`), taken as the PBX sends it. `newCall` offers the call (to the one user it
 rings, whose phone the PBX rang whatever the console thinks of their state; else to the queue,
-where the console routes it as for a native event), `answer` answers
-it, naming the user who picked up, `hangup` ends it. Outbound calls are acknowledged and ignored:
-the console's contacts are the callers'.
+where the console routes it as for a native event), `answer` answers it, naming the user who
+picked up, `hangup` ends it. The push has no transfer: another user's `answer` while the call is
+being talked on hands it over to them (a new leg, with the notes). Outbound calls are
+acknowledged and ignored: the console's contacts are the callers'.
 
 The format carries no time; a PBX that can add `timestamp` (ISO 8601 or Unix seconds) gets its
 times kept when posts arrive late, otherwise the time of arrival counts. Users and queues are our
@@ -98,9 +99,11 @@ def call_events(pushed: PushedCallEvent, *, queue: str, agent: str) -> list[Call
         fields.update(
             caller_number=pushed.caller_number, called_number=pushed.called_number, queue=queue
         )
+    # Each user's answer is its own event: another user answering takes the call over.
+    answerer = f":{agent}" if pushed.event == "answer" and agent else ""
     return [
         CallEventInput(
-            event_id=f"{pushed.call_id}:{pushed.event}",
+            event_id=f"{pushed.call_id}:{pushed.event}{answerer}",
             call_id=pushed.call_id,
             type=EVENT_TYPES[pushed.event],
             at=pushed.at,

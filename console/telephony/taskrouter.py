@@ -2,7 +2,13 @@
 events. TaskRouter routes the call itself: `reservation.created` offers the task to the worker it
 reserved, `reservation.accepted` answers, `task.wrapup` ends the call (the worker wraps up),
 `task.completed` ends the wrap-up and `task.canceled` is a caller who hung up before anyone
-answered. Every other event type is acknowledged and ignored. The call is the task (TaskSid).
+answered. Every other event type is acknowledged and ignored.
+
+A transfer (`task.transfer-initiated`, to a worker or a TaskQueue) opens the call's next leg; the
+transfer's own task names the first task in its attributes as Flex writes them
+(`conversations.conversation_id`), and its reservation offers that leg to the worker TaskRouter
+picked. The call is the first task (TaskSid); the first worker's `task.wrapup` ends only their
+leg.
 
 Twilio signs each callback with the account's auth token over the public URL it posted to
 (X-Twilio-Signature): the view checks it with Twilio's own `RequestValidator` before this module
@@ -30,7 +36,9 @@ TRANSLATED = {
     "task.wrapup",
     "task.completed",
     "task.canceled",
+    "task.transfer-initiated",
 }
+TRANSFER_TYPES = ("WORKER", "QUEUE")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,15 @@ class TaskEvent:
     task_age_seconds: float
     caller_number: str
     called_number: str
+    call_sid: str
+    transfer_sid: str = ""
+    transfer_type: str = ""
+    transfer_to: str = ""
+
+    @property
+    def is_later_leg(self) -> bool:
+        """The task of a transfer: the call began as another task."""
+        return self.call_sid != self.task_sid
 
     @property
     def source(self) -> str:
@@ -75,17 +92,34 @@ def _when(form: dict) -> datetime:
     raise TranslationError({"Timestamp": ["This field is required."]})
 
 
-def _caller(form: dict) -> tuple[str, str]:
-    """The voice task's attributes name the caller (`from`, or `caller` as Flex writes it)."""
+def _attributes(form: dict) -> dict:
     raw = form.get("TaskAttributes", "")
     if not raw:
-        return "", ""
+        return {}
     try:
         attributes = json.loads(raw)
     except ValueError as error:
         raise TranslationError({"TaskAttributes": ["Must be a JSON object."]}) from error
     if not isinstance(attributes, dict):
         raise TranslationError({"TaskAttributes": ["Must be a JSON object."]})
+    return attributes
+
+
+def _call_sid(attributes: dict, task_sid: str) -> str:
+    """The first task of the call: Flex's conversation id, which a transfer's task carries."""
+    conversations = attributes.get("conversations")
+    conversation = conversations.get("conversation_id") if isinstance(conversations, dict) else ""
+    if not conversation:
+        return task_sid
+    if not isinstance(conversation, str) or len(conversation) > 64:
+        raise TranslationError(
+            {"TaskAttributes": ["'conversations.conversation_id' must be a task's SID."]}
+        )
+    return conversation
+
+
+def _caller(attributes: dict) -> tuple[str, str]:
+    """The voice task's attributes name the caller (`from`, or `caller` as Flex writes it)."""
     numbers = []
     for names in (("from", "caller"), ("to", "called")):
         value = next((attributes[n] for n in names if attributes.get(n)), "")
@@ -100,7 +134,13 @@ def task_event(form: dict) -> TaskEvent | None:
     event_type = _form_text(form, "EventType", required=True)
     if event_type not in TRANSLATED:
         return None
-    caller, called = _caller(form)
+    attributes = _attributes(form)
+    caller, called = _caller(attributes)
+    task_sid = _form_text(form, "TaskSid", required=True)
+    transfer = event_type == "task.transfer-initiated"
+    transfer_type = _form_text(form, "TransferType", required=transfer).upper()
+    if transfer and transfer_type not in TRANSFER_TYPES:
+        raise TranslationError({"TransferType": ["Must be WORKER or QUEUE."]})
     age = form.get("TaskAge", "") or "0"
     try:
         task_age = float(age)
@@ -110,7 +150,7 @@ def task_event(form: dict) -> TaskEvent | None:
         event_type=event_type,
         event_sid=_form_text(form, "Sid"),
         workspace_sid=_form_text(form, "WorkspaceSid", required=True),
-        task_sid=_form_text(form, "TaskSid", required=True),
+        task_sid=task_sid,
         reservation_sid=_form_text(
             form, "ReservationSid", required=event_type.startswith("reservation.")
         ),
@@ -120,23 +160,38 @@ def task_event(form: dict) -> TaskEvent | None:
         task_age_seconds=task_age,
         caller_number=caller,
         called_number=called,
+        call_sid=_call_sid(attributes, task_sid),
+        transfer_sid=_form_text(form, "TransferSid", required=transfer),
+        transfer_type=transfer_type,
+        transfer_to=_form_text(form, "TransferTo", required=transfer),
     )
 
 
-def call_events(task: TaskEvent, *, queue: str, agent: str) -> list[CallEventInput]:
-    """Ids are fixed by the task and reservation, so a callback Twilio sends again is a
-    duplicate."""
+def call_events(
+    task: TaskEvent, *, queue: str, agent: str, target_queue: str = "", target_agent: str = ""
+) -> list[CallEventInput]:
+    """Ids are fixed by the task, reservation and transfer, so a callback Twilio sends again is
+    a duplicate. `target_queue`/`target_agent`: ours for a transfer's TransferTo."""
 
     def event(kind: str, key: str, at: datetime = task.at, **fields) -> CallEventInput:
         return CallEventInput(
             event_id=f"{key}:{task.event_type}:{kind}",
-            call_id=task.task_sid,
+            call_id=task.call_sid,
             type=kind,
             at=at,
             **fields,
         )
 
     numbers = {"caller_number": task.caller_number, "called_number": task.called_number}
+    if task.event_type == "task.transfer-initiated":
+        return [
+            event(
+                CallEventType.TRANSFERRED,
+                task.transfer_sid,
+                target_queue=target_queue,
+                target_agent=target_agent,
+            )
+        ]
     if task.event_type == "reservation.created":
         return [
             event(CallEventType.OFFERED, task.reservation_sid, queue=queue, agent=agent, **numbers)
@@ -150,9 +205,11 @@ def call_events(task: TaskEvent, *, queue: str, agent: str) -> list[CallEventInp
     # task.canceled: the task's creation (its age ago) opens the leg, in case no worker was
     # ever reserved; if one was, the leg is open already and this offer changes nothing.
     # A task canceled before it reached a queue never waited for the desks: no contact.
+    # A transfer's task was opened by the transfer itself.
     created = task.at - timedelta(seconds=task.task_age_seconds)
     opening = [event(CallEventType.OFFERED, task.task_sid, at=created, queue=queue, **numbers)]
-    return [*(opening if queue else []), event(CallEventType.ENDED, task.task_sid)]
+    opens = queue and not task.is_later_leg
+    return [*(opening if opens else []), event(CallEventType.ENDED, task.task_sid)]
 
 
 def record_task_event(*, form: dict) -> Recorded:
@@ -167,6 +224,15 @@ def record_task_event(*, form: dict) -> Recorded:
     agent = mapped_agent(
         platform=Platform.TASKROUTER, external_id=task.worker_sid, field="WorkerSid"
     )
+    targets = {}
+    if task.transfer_type == "QUEUE":
+        targets["target_queue"] = mapped_queue(
+            platform=Platform.TASKROUTER, external_id=task.transfer_to, field="TransferTo"
+        )
+    elif task.transfer_type == "WORKER":
+        targets["target_agent"] = mapped_agent(
+            platform=Platform.TASKROUTER, external_id=task.transfer_to, field="TransferTo"
+        )
     return record_platform_events(
-        source=task.source, events=call_events(task, queue=queue, agent=agent)
+        source=task.source, events=call_events(task, queue=queue, agent=agent, **targets)
     )

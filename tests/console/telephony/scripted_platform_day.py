@@ -8,11 +8,17 @@ The platforms route calls themselves, so the one moment the console routes in th
 import random
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
 from console.agents.models import Agent
+from console.asgi import application
 from console.telephony.models import PlatformAgent, PlatformQueue
 from contacts.models import Contact, Queue
+from contacts.notes import add_note
 from demo.telephony_formats import Post, form_body, platform_mappings
 from tests.console.scripted_day import SCRIPT
+from tests.console.test_call_flow import agent_socket_headers, next_of_type
 
 AGENTS = ["agent001", "agent002", "agent101"]
 QUEUES = ["loans", "repayment", "atm", "cards"]
@@ -108,3 +114,46 @@ def leg_figures(*, source: str, call_ids: dict[str, str]) -> dict[tuple[str, int
             handle_seconds=contact.handle_seconds,
         )
     return figures
+
+
+async def check_the_transfer_carries_the_notes(
+    *, writer, api, accepted: int, shuffle_second_leg: bool = True
+) -> None:
+    """Customer B's call c4 through a platform: its first agent gets the pop and writes a note,
+    the transfer's agent gets the pop with the first leg's note. Each half is repeated, and
+    shuffled unless `shuffle_second_leg` is off: where a platform reports each leg's end on its
+    own, a shuffle can deliver the second agent's end before their offer, and a leg already over
+    gets no pop. `accepted` is the platform endpoint's answer to a good post."""
+    sockets = {}
+    for username in ("agent002", "agent101"):
+        agent = await database_sync_to_async(Agent.objects.get)(user__username=username)
+        sockets[username] = WebsocketCommunicator(
+            application, "/ws/agent/", headers=await agent_socket_headers(agent)
+        )
+        assert (await sockets[username].connect())[0]
+    c4 = [m for m in routed_script() if m["call_id"] == "c4"]
+    transfer = next(i for i, m in enumerate(c4) if m["type"] == "transferred")
+    first_leg = posts_for(writer, c4[:transfer])
+    rest = posts_for(writer, c4[transfer:])
+    post = database_sync_to_async(send)
+
+    for each in shuffled_with_repeats(first_leg, seed=3):
+        assert (await post(api, each)).status_code == accepted
+    pop = await next_of_type(sockets["agent002"], "screen_pop")
+    first = await database_sync_to_async(Contact.objects.get)(pk=pop["contact"]["id"])
+    author = await database_sync_to_async(lambda: first.agent)()
+    note = "返済相談、ATM で入金不一致"
+    await database_sync_to_async(add_note)(contact=first, author=author, text=note)
+    second_leg = shuffled_with_repeats(rest, seed=4) if shuffle_second_leg else rest + rest
+    for each in second_leg:
+        assert (await post(api, each)).status_code == accepted
+    second = await next_of_type(sockets["agent101"], "screen_pop")
+
+    assert pop["customer"]["name"] == "佐藤 花子"
+    assert second["customer"]["name"] == "佐藤 花子"
+    assert second["contact"]["call_id"] == writer.call_id("c4")
+    (earlier,) = second["transfer"]["from_contacts"]
+    assert earlier["agent"] == "agent002"
+    assert [n["text"] for n in earlier["notes"]] == [note]
+    for socket in sockets.values():
+        await socket.disconnect()

@@ -5,14 +5,10 @@ is refused whole."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
-from console.agents.models import Agent
-from console.asgi import application
 from console.telephony.models import ConnectContactRecord, PlatformAgent
 from contacts.models import CallEvent, Contact, ContactState
-from contacts.notes import add_note
 from demo.telephony_formats import (
     CONNECT_EVENTS_PATH,
     CONNECT_RECORDS_PATH,
@@ -23,6 +19,7 @@ from demo.telephony_formats import (
 )
 from tests.console.scripted_day import SCRIPT, Player, set_up_people
 from tests.console.telephony.scripted_platform_day import (
+    check_the_transfer_carries_the_notes,
     leg_figures,
     map_platform_ids,
     posts_for,
@@ -30,7 +27,6 @@ from tests.console.telephony.scripted_platform_day import (
     send,
     shuffled_with_repeats,
 )
-from tests.console.test_call_flow import agent_socket_headers, next_of_type
 from tests.factories import api_key
 
 SOURCE = "amazon-connect:demo-instance"
@@ -104,40 +100,8 @@ async def test_pops_reach_connects_agent_and_a_transfer_carries_the_notes():
     await database_sync_to_async(set_up_people)()
     await database_sync_to_async(map_platform_ids)()
     api = await database_sync_to_async(connect_client)()
-    writer = ConnectWriter()
-    sockets = {}
 
-    for username in ("agent002", "agent101"):
-        agent = await database_sync_to_async(Agent.objects.get)(user__username=username)
-        sockets[username] = WebsocketCommunicator(
-            application, "/ws/agent/", headers=await agent_socket_headers(agent)
-        )
-        assert (await sockets[username].connect())[0]
-    c4 = [m for m in routed_script() if m["call_id"] == "c4"]
-    transfer = next(i for i, m in enumerate(c4) if m["type"] == "transferred")
-    first_leg = posts_for(writer, c4[:transfer])
-    rest = posts_for(writer, c4[transfer:])
-    post = database_sync_to_async(send)
-
-    for each in shuffled_with_repeats(first_leg, seed=3):
-        assert (await post(api, each)).status_code == 202
-    pop = await next_of_type(sockets["agent002"], "screen_pop")
-    first = await database_sync_to_async(Contact.objects.get)(pk=pop["contact"]["id"])
-    author = await database_sync_to_async(lambda: first.agent)()
-    note = "返済相談、ATM で入金不一致"
-    await database_sync_to_async(add_note)(contact=first, author=author, text=note)
-    for each in shuffled_with_repeats(rest, seed=4):
-        assert (await post(api, each)).status_code == 202
-    second = await next_of_type(sockets["agent101"], "screen_pop")
-
-    assert pop["customer"]["name"] == "佐藤 花子"
-    assert second["customer"]["name"] == "佐藤 花子"
-    assert second["contact"]["call_id"] == writer.call_id("c4")
-    (earlier,) = second["transfer"]["from_contacts"]
-    assert earlier["agent"] == "agent002"
-    assert [n["text"] for n in earlier["notes"]] == [note]
-    for socket in sockets.values():
-        await socket.disconnect()
+    await check_the_transfer_carries_the_notes(writer=ConnectWriter(), api=api, accepted=202)
 
 
 def _event(**detail_changes) -> dict:

@@ -1,6 +1,6 @@
 """The Zammad / sipgate CTI push: the scripted day as form posts, shuffled and repeated, gives
 every call the native day's times; the pop reaches the rung user; the key may end the URL; bad
-input is refused and stores nothing."""
+input is refused and stores nothing; another user's answer hands the call over with its notes."""
 
 import pytest
 from channels.db import database_sync_to_async
@@ -12,6 +12,7 @@ from demo.telephony_formats import CTI_PUSH_PATH, CtiPushWriter, form_body
 from tests.console.scripted_day import SCRIPT, Player, set_up_people
 from tests.console.telephony.scripted_platform_day import (
     C1_OFFERED,
+    check_the_transfer_carries_the_notes,
     leg_figures,
     posts_for,
     routed_script,
@@ -21,8 +22,9 @@ from tests.console.telephony.scripted_platform_day import (
 from tests.console.test_call_flow import connect_agent, next_of_type
 from tests.factories import api_key
 
-# The push knows no transfer, hold or wrap-up (the agent wraps up in the console).
-DAY = routed_script(without=("c4",))
+# The push knows no hold or wrap-up (the agent wraps up in the console), and shows a transfer
+# only as the next user's answer.
+DAY = routed_script()
 
 
 def pbx() -> APIClient:
@@ -43,18 +45,32 @@ def test_a_shuffled_repeated_day_gives_the_native_days_times(cti):
         assert response.status_code == 200, response.content
 
     pushed = leg_figures(source="sipgate", call_ids={m["call_id"]: m["call_id"] for m in DAY})
-    assert pushed.keys() == {leg for leg in native if leg[0] != "c4"}
+    assert pushed.keys() == native.keys()
+    handed_over_at = native[("c4", 1)].answered_at
     for leg, pushed_leg in pushed.items():
         native_leg = native[leg]
         if leg == ("c5", 0):
-            # Rings no one: the console routes it, and without c4 agent101 is free to take it.
+            # Rings no one: the console routes it to whoever is free in the shuffled day.
             assert pushed_leg.state == native_leg.state == "abandoned"
             continue
-        for name in ("queue", "agent", "customer_id", "offered_at", "answered_at", "ended_at"):
-            assert getattr(pushed_leg, name) == getattr(native_leg, name), (leg, name)
+        expected = {
+            name: getattr(native_leg, name)
+            for name in ("queue", "agent", "customer_id", "offered_at", "answered_at", "ended_at")
+        }
+        if leg == ("c4", 0):
+            # No transfer moment in the push: agent002's leg lasts until agent101 answers.
+            expected["ended_at"] = handed_over_at
+        if leg == ("c4", 1):
+            # ... and agent101's leg opens answered then, in the queue the call came to.
+            expected.update(queue="repayment", offered_at=handed_over_at)
+        for name, value in expected.items():
+            assert getattr(pushed_leg, name) == value, (leg, name)
         if native_leg.answered_at:
             # Talk and hold together: the push reports no hold.
-            assert pushed_leg.talk_seconds == native_leg.talk_seconds + native_leg.hold_seconds
+            talk = (pushed_leg.ended_at - pushed_leg.answered_at).total_seconds()
+            assert pushed_leg.talk_seconds == talk, leg
+            if leg[0] != "c4":
+                assert talk == native_leg.talk_seconds + native_leg.hold_seconds
 
 
 @pytest.mark.asyncio
@@ -76,6 +92,17 @@ async def test_the_rung_user_gets_the_pop_and_the_key_may_end_the_url():
     assert response.status_code == 200
     assert pop["customer"]["name"] == "山田 太郎"
     await socket.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_next_users_answer_hands_the_call_over_with_the_notes():
+    await database_sync_to_async(set_up_people)()
+    api = await database_sync_to_async(pbx)()
+
+    await check_the_transfer_carries_the_notes(
+        writer=CtiPushWriter(), api=api, accepted=200, shuffle_second_leg=False
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from demo.telephony_formats import TASKROUTER_PATH, Post, TaskRouterWriter, form
 from tests.console.scripted_day import SCRIPT, Player, set_up_people
 from tests.console.telephony.scripted_platform_day import (
     C1_OFFERED,
+    check_the_transfer_carries_the_notes,
     leg_figures,
     map_platform_ids,
     posts_for,
@@ -25,8 +26,7 @@ from tests.console.test_call_flow import connect_agent, next_of_type
 
 TOKEN = "twilio-auth-token-for-tests"
 SOURCE = "taskrouter:WS" + "d" * 32
-# TaskRouter moves a transferred call to a new task: not translated, so c4 stays out.
-DAY = routed_script(without=("c4",))
+DAY = routed_script()
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_a_shuffled_repeated_day_gives_the_native_days_handle_times(cti, twilio_
 
     ours = {writer.call_id(m["call_id"]): m["call_id"] for m in DAY}
     twilio = leg_figures(source=SOURCE, call_ids=ours)
-    assert twilio.keys() == {leg for leg in native if leg[0] != "c4"}
+    assert twilio.keys() == native.keys()
     for leg, twilio_leg in twilio.items():
         # TaskRouter reports no hold: talk and hold come as one, their sum is the same.
         native_leg = native[leg]
@@ -105,6 +105,59 @@ async def test_the_reserved_worker_gets_the_pop_with_the_caller(settings):
     assert pop["customer"]["name"] == "山田 太郎"
     assert pop["contact"]["call_id"] == writer.call_id("c1")
     await socket.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_transfer_to_a_new_task_carries_the_first_workers_notes(settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    await database_sync_to_async(set_up_people)()
+    await database_sync_to_async(map_platform_ids)()
+    writer = TaskRouterWriter(auth_token=TOKEN, base_url="http://testserver")
+
+    await check_the_transfer_carries_the_notes(
+        writer=writer, api=APIClient(), accepted=204, shuffle_second_leg=False
+    )
+
+
+def test_a_transfer_to_a_queue_waits_for_the_reservation_of_its_task(
+    transactional_db, twilio_token
+):
+    """TaskRouter picks the queue's worker itself: the leg waits and nobody is routed by the
+    console until the transfer task's reservation names the worker."""
+    set_up_people()
+    map_platform_ids()
+    writer = TaskRouterWriter(auth_token=TOKEN, base_url="http://testserver")
+    c4 = [m for m in SCRIPT if m["call_id"] == "c4"]
+    transfer = next(i for i, m in enumerate(c4) if m["type"] == "transferred")
+    api = APIClient()
+
+    for post in posts_for(writer, c4[: transfer + 1]):
+        assert send(api, post).status_code == 204
+    waiting = Contact.objects.get(call_id=writer.call_id("c4"), leg=1)
+    reservation = writer.reserve("c4", agent="agent101", at=c4[transfer + 1]["at"])
+    assert send(api, reservation).status_code == 204
+    offered = Contact.objects.get(pk=waiting.pk)
+
+    assert (waiting.state, waiting.agent, waiting.queue.name) == ("waiting", None, "atm")
+    assert (offered.state, offered.agent.username) == ("offered", "agent101")
+    assert Contact.objects.get(call_id=writer.call_id("c4"), leg=0).state == "transferred"
+
+
+def test_a_transfer_to_a_worker_offers_them_the_next_leg_at_once(transactional_db, twilio_token):
+    set_up_people()
+    map_platform_ids()
+    writer = TaskRouterWriter(auth_token=TOKEN, base_url="http://testserver")
+    c4 = [m for m in routed_script() if m["call_id"] == "c4"]
+    transfer = next(i for i, m in enumerate(c4) if m["type"] == "transferred")
+    to_the_worker = [*c4[:transfer], {**c4[transfer], "target_queue": ""}]
+
+    for post in posts_for(writer, to_the_worker):
+        assert send(APIClient(), post).status_code == 204
+    second = Contact.objects.get(call_id=writer.call_id("c4"), leg=1)
+
+    assert (second.state, second.agent.username) == ("offered", "agent101")
+    assert second.offered_at == c4[transfer]["at"]
 
 
 def _signed(form: dict, *, token: str = TOKEN) -> Post:
