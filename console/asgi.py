@@ -2,7 +2,8 @@
 
 Websockets carry cookies cross-site, so every socket's Origin is checked — scheme, host and port,
 against the console's own address and CSRF_TRUSTED_ORIGINS — and the socket is authenticated by
-the Django session before a consumer sees it.
+the Django session before a consumer sees it. API requests beyond what the process can answer
+in time are refused first (`console/integrations/load_shedding.py`).
 """
 
 import gc
@@ -21,6 +22,7 @@ from django.conf import settings  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from console.integrations.load_shedding import ShedExcessRequests  # noqa: E402
 from console.routing import websocket_urlpatterns  # noqa: E402
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -83,7 +85,7 @@ class SameOriginValidator:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ShedExcessRequests(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -255,6 +255,9 @@ CONTENT_SECURITY_POLICY = {
 
 # The API: bearer keys for integration clients, sessions for people; one error format.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+# An API request that would wait longer than this for the work a process already holds is
+# refused at once (503, Retry-After): a pop seconds late is worth less than the platform's retry.
+API_MAX_WAIT_SECONDS = env.float("API_MAX_WAIT_SECONDS", default=2.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 # Our own reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed when a

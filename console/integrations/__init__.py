@@ -1,5 +1,6 @@
 """Integrations: API clients and their keys, scopes and rate limit, the one JSON error format,
-request parsing limits, idempotency keys, the OpenAPI additions, and outbound webhooks
+request parsing limits, idempotency keys, shedding load beyond capacity, the OpenAPI additions, and
+outbound webhooks
 (`webhook_emitting` queues them, `webhook_delivery` sends one; the tasks sit between;
 `webhook_addresses` says where they may go).
 
@@ -10,6 +11,7 @@ __all__ = [
     "clients",
     "errors",
     "idempotency",
+    "load_shedding",
     "models",
     "parsers",
     "schema",

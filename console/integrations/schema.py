@@ -44,7 +44,8 @@ ERROR_STATUSES = {
     "413": "Too large (body or batch).",
     "415": "Not JSON.",
     "429": "Rate limit reached; see Retry-After.",
-    "503": "Busy: every database connection stayed in use; send again after Retry-After.",
+    "503": "Busy (every database connection stayed in use) or overloaded (more work waiting "
+    "than API_MAX_WAIT_SECONDS): nothing was stored; send again after Retry-After.",
 }
 
 
