@@ -4,6 +4,7 @@
         [--cases 200000] [--agents 200] [--calls 1000] [--rate 20] [--servers 1] [--reuse]
         [--json results.json] [--database-url postgres://postgres@127.0.0.1:5432/bench_screen_pop]
         [--redis-url redis://127.0.0.1:6379/5] [--format native,connect,twilio,cti-push]
+        [--sweep 2,5,10,20,40]
 
 Setup: empties the Redis database given (not 0); makes the PostgreSQL database again (its name
 must start with "bench"; kept with --reuse) and migrates it (always: the tree moves); signs in
@@ -42,6 +43,12 @@ Each agent stays on the call it was offered, so every answered call is ended and
 path and routing keeps picking the longest-idle agent. Those events load the server as a real
 PBX would, but are not counted. The first --warmup calls of each kind are not counted either.
 Before each phase the bench waits until PostgreSQL runs nothing left over from the last one.
+
+--sweep runs each rate in turn in one run (the relay, the floor and the pop at each) and prints
+one row per rate. Beyond capacity the product refuses events with 503 and Retry-After: the bench
+sends such an event again after that long, as a platform does, counts the refusals, and times the
+pop from the first send. To measure another tree (an older commit) with this bench, copy this
+folder into it and run it there: the product served is the tree the script lives in.
 
 Prints a summary; --json writes every call's figures. Everything started is stopped at the end,
 also on Ctrl-C.
@@ -109,6 +116,8 @@ TWILIO_AUTH_TOKEN = "bench-screen-pop-twilio-token"
 # What each endpoint answers a call it took: 202 (the native API, Connect), 204 (TaskRouter),
 # 200 (the CTI push, as Zammad expects).
 ACCEPTED = {200, 202, 204}
+# Sends of one request refused with Retry-After before the bench gives up on it.
+MAX_RETRIES = 30
 
 
 def telephony_formats() -> ModuleType:
@@ -229,12 +238,17 @@ def _nothing() -> None:
 
 class KeepAliveClient:
     """A minimal HTTP/1.1 client on asyncio streams: POSTs over a pool of kept-alive
-    connections, one request at a time per connection, a new one opened when all are busy."""
+    connections, one request at a time per connection, a new one opened when all are busy.
+    Refused with 503 and Retry-After (the product shedding load), it sends again after that
+    long, as a telephony platform does; `refused` counts those answers, `refused_bare` the 503s
+    without Retry-After."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self._all: list[asyncio.StreamWriter] = []
+        self.refused = 0
+        self.refused_bare = 0
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
         if self._idle:
@@ -275,12 +289,13 @@ class KeepAliveClient:
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
             f"Content-Length: {len(body)}\r\n{head}\r\n"
         ).encode() + body
+        retries = 0
         while True:
             reader, writer, reused = await self._connection()
             mark_sent()
             writer.write(request)
             try:
-                status, answer, keep = await _read_response(reader)
+                status, answer, keep, retry_after = await _read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 writer.close()
                 # A kept-alive connection the server closed meanwhile (all idle ones may be, after
@@ -293,6 +308,12 @@ class KeepAliveClient:
                 self._idle.append((reader, writer))
             else:
                 writer.close()
+            if status == 503 and retry_after is not None and retries < MAX_RETRIES:
+                self.refused += 1
+                retries += 1
+                await asyncio.sleep(retry_after)
+                continue
+            self.refused_bare += status == 503 and retry_after is None
             return status, answer
 
     def close(self) -> None:
@@ -300,7 +321,8 @@ class KeepAliveClient:
             writer.close()
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool, float | None]:
+    """Status, body, whether the connection stays open, and Retry-After in seconds if sent."""
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
     status = int(head[0].split()[1])
     headers = {}
@@ -309,18 +331,20 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip().lower()
     keep = headers.get("connection") != "close"
+    retry_after = float(headers["retry-after"]) if "retry-after" in headers else None
     if status in (204, 304):  # no body, whatever the headers say
-        return status, b"", keep
+        return status, b"", keep, retry_after
     if "content-length" in headers:
-        return status, await reader.readexactly(int(headers["content-length"])), keep
+        body = await reader.readexactly(int(headers["content-length"]))
+        return status, body, keep, retry_after
     if headers.get("transfer-encoding") == "chunked":
         body = b""
         while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
             body += await reader.readexactly(size)
             await reader.readexactly(2)
         await reader.readuntil(b"\r\n")
-        return status, body, keep
-    return status, await reader.read(), False
+        return status, body, keep, retry_after
+    return status, await reader.read(), False, retry_after
 
 
 # --- calls and their timings -------------------------------------------------------------------
@@ -342,6 +366,7 @@ class Call:
     agent: str = ""
     identified: bool | None = None
     repeated_frames: int = 0
+    rate: float = 0.0  # calls per second of the phase it was sent in
 
     @property
     def latency_ms(self) -> float:
@@ -368,6 +393,7 @@ class Call:
             "answer_ms": rounded(self.answer_ms),
             "late_ms": rounded((self.sent - self.due) * 1000),
             "repeated_frames": self.repeated_frames,
+            "rate": self.rate,
         }
 
 
@@ -674,7 +700,9 @@ async def place_call(
     driver.board.expect(call)
 
     def mark_sent() -> None:
-        call.sent = time.perf_counter()
+        # The first send: a call refused and sent again is as late as the agent sees it.
+        if math.isnan(call.sent):
+            call.sent = time.perf_counter()
 
     try:
         if isinstance(driver, PlatformPopDriver):
@@ -717,6 +745,7 @@ async def run_phase(
             await asyncio.sleep(delay)
         number = first + offset
         call, body, path = driver.new_call(number, counted=offset >= warmup, due=due)
+        call.rate = rate
         calls.append(call)
         tasks.append(asyncio.create_task(place_call(driver, call, body, path, number)))
     _, unfinished = await asyncio.wait(tasks, timeout=max(deadline - time.perf_counter(), 1))
@@ -781,6 +810,9 @@ class Measurement:
     unmatched_frames: int
     release_failures: int
     agent_sockets_closed: int
+    # (rate, kind) -> answers 503 with Retry-After / 503 without it, in that phase
+    refused: dict[tuple[float, str], int] = field(default_factory=dict)
+    refused_bare: dict[tuple[float, str], int] = field(default_factory=dict)
 
 
 async def measure(
@@ -845,18 +877,31 @@ async def measure(
         sys.exit("--format twilio signs for one server's URL: use --servers 1")
     drivers = [relays, floors, *([pops] if "native" in options.formats else []), *connectors]
     calls: list[Call] = []
+    refused: dict[tuple[float, str], int] = {}
+    refused_bare: dict[tuple[float, str], int] = {}
+    clients = [*product_clients, relay_client]
     per_round = math.ceil(options.calls / options.rounds)
+    # Each rate's calls are numbered on from the last one's: every call is a new one.
+    per_rate = options.calls + options.warmup
     try:
-        for round_ in range(options.rounds):
-            count = min(per_round, options.calls - round_ * per_round)
-            warmup = options.warmup if round_ == 0 else 0
-            say(f"Round {round_ + 1} of {options.rounds}:")
-            for driver in drivers:
-                first = round_ * per_round + (0 if round_ == 0 else options.warmup)
-                calls += await run_phase(
-                    driver, first=first, count=count, warmup=warmup, rate=options.rate
-                )
-                await settle(options.database_url)
+        for step, rate in enumerate(options.rates):
+            for round_ in range(options.rounds):
+                count = min(per_round, options.calls - round_ * per_round)
+                warmup = options.warmup if round_ == 0 else 0
+                say(f"Round {round_ + 1} of {options.rounds} at {rate:g} calls/s:")
+                for driver in drivers:
+                    first = step * per_rate + round_ * per_round
+                    first += 0 if round_ == 0 else options.warmup
+                    before = sum(c.refused for c in clients), sum(c.refused_bare for c in clients)
+                    calls += await run_phase(
+                        driver, first=first, count=count, warmup=warmup, rate=rate
+                    )
+                    await settle(options.database_url)
+                    key = (rate, driver.kind)
+                    refused[key] = refused.get(key, 0) + sum(c.refused for c in clients) - before[0]
+                    refused_bare[key] = (
+                        refused_bare.get(key, 0) + sum(c.refused_bare for c in clients) - before[1]
+                    )
     finally:
         # A socket whose listener has ended was closed by the server during the run (a
         # consumer that raised is closed with 1011); a browser would reconnect, these do not.
@@ -869,6 +914,8 @@ async def measure(
         unmatched_frames=board.unmatched_frames,
         release_failures=sum(driver.release_failures for driver in [pops, *connectors]),
         agent_sockets_closed=closed_early,
+        refused=refused,
+        refused_bare=refused_bare,
     )
 
 
@@ -922,7 +969,68 @@ def p50_ratio(slower: Figures, faster: Figures) -> float:
     return slower.p50 / faster.p50 if faster.p50 else math.nan
 
 
+def sweep_rows(options: argparse.Namespace, measurement: Measurement) -> list[dict]:
+    """One row per rate: the relay, the floor and the native pop at that rate."""
+    rows = []
+    for rate in options.rates:
+        at_rate = [call for call in measurement.calls if call.rate == rate]
+        relay, floor, pop = (
+            figures_of([call for call in at_rate if call.kind == kind])
+            for kind in (RELAY, FLOOR, SCREEN_POP)
+        )
+        rows.append(
+            {
+                "rate": rate,
+                "relay_p50": relay.p50,
+                "floor_p50": floor.p50,
+                "pop": pop.as_json(),
+                "pop_to_floor_p50": p50_ratio(pop, floor),
+                "refused_with_retry_after": measurement.refused.get((rate, SCREEN_POP), 0),
+                "refused_without_retry_after": measurement.refused_bare.get((rate, SCREEN_POP), 0),
+            }
+        )
+    return rows
+
+
+def print_sweep(options: argparse.Namespace, rows: list[dict]) -> None:
+    say("")
+    say(
+        f"Sweep: POST -> frame, ms; {options.calls} counted calls of each kind per rate, "
+        f"{options.servers} product Daphne process(es). 'refused': answers 503 with Retry-After "
+        "(sent again after it; the pop's latency runs from the first send). 'answer': POST -> "
+        "HTTP answer."
+    )
+    say(
+        f"{'calls/s':>7} {'relay p50':>9} {'floor p50':>9} {'pop p50':>8} {'pop p95':>8} "
+        f"{'pop p99':>8} {'lost':>5} {'failed':>6} {'refused':>7} {'no R-A':>6} {'pop/floor':>9} "
+        f"{'answer p50':>10} {'answer p99':>10}"
+    )
+    for row in rows:
+        pop = row["pop"]
+        say(
+            f"{row['rate']:>7g} {row['relay_p50']:>9.1f} {row['floor_p50']:>9.1f} "
+            f"{pop['p50']:>8.1f} {pop['p95']:>8.1f} {pop['p99']:>8.1f} {pop['lost']:>5} "
+            f"{pop['failed']:>6} {row['refused_with_retry_after']:>7} "
+            f"{row['refused_without_retry_after']:>6} {row['pop_to_floor_p50']:>8.2f}x "
+            f"{pop['answer_p50']:>10.1f} {pop['answer_p99']:>10.1f}"
+        )
+    say(
+        f"Aims: at 20/s p99 < {AIM_P99_MS:g} ms; p50 <= 2x the floor at every rate up to 20; "
+        "at 40/s 0 lost and every refusal with Retry-After."
+    )
+
+
 def report(options: argparse.Namespace, measurement: Measurement, machine: dict) -> dict:
+    if options.sweep:
+        rows = sweep_rows(options, measurement)
+        print_sweep(options, rows)
+        say(f"Machine: {machine_line(machine)}")
+        return {
+            "options": {k: v for k, v in vars(options).items() if k != "json"},
+            "machine": machine,
+            "sweep": rows,
+            "calls": [call.as_json() for call in measurement.calls],
+        }
     calls = measurement.calls
     relay = figures_of([call for call in calls if call.kind == RELAY])
     floor = figures_of([call for call in calls if call.kind == FLOOR])
@@ -1032,6 +1140,11 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--service-agents", type=int, default=20, help="of --agents")
     parser.add_argument("--calls", type=int, default=1000, help="counted calls of each kind")
     parser.add_argument("--rate", type=float, default=20.0, help="calls per second")
+    parser.add_argument(
+        "--sweep",
+        help="comma-separated calls per second, e.g. 2,5,10,20,40: each rate in turn in one run "
+        "(relay, floor and pop at each), instead of --rate; prints one table row per rate",
+    )
     parser.add_argument("--warmup", type=int, default=50, help="uncounted calls of each kind")
     parser.add_argument("--rounds", type=int, default=2, help="alternating relay/pop rounds")
     parser.add_argument("--servers", type=int, default=1, help="product Daphne processes")
@@ -1048,6 +1161,16 @@ def parse_options() -> argparse.Namespace:
     )
     options = parser.parse_args()
     options.formats = [f.strip() for f in options.format.split(",") if f.strip()]
+    try:
+        options.rates = (
+            [float(r) for r in options.sweep.split(",") if r.strip()]
+            if options.sweep
+            else [options.rate]
+        )
+    except ValueError:
+        parser.error("--sweep takes calls per second separated by commas, e.g. 2,5,10,20,40")
+    if not options.rates or min(options.rates) <= 0:
+        parser.error("--sweep takes positive rates")
     if not options.formats or set(options.formats) - set(FORMATS):
         parser.error(f"--format takes {', '.join(FORMATS)}")
     if options.rate <= 0 or options.calls < 1 or options.rounds < 1 or options.servers < 1:

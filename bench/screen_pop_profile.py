@@ -7,10 +7,13 @@
 Run after bench/screen_pop.py has made the database. Calls go one at a time (no queueing)
 through the real ASGI application (`console.asgi.application`, the same middleware, DRF view,
 transaction and on-commit ring as under Daphne, with the Redis channel layer), each `offered`
-followed by `ended` and `wrapup_done`. The product's own functions are wrapped in this process
-only to time them; every SQL statement is timed through Django's execute wrappers. Then
+followed by `answered`, `ended` and `wrapup_done`. The product's own functions are wrapped in
+this process only to time them; every SQL statement is timed through Django's execute wrappers. Then
 --profiled-calls more calls run with the view under cProfile (kept out of the timings, which
-cProfile would inflate). Prints the phases, the statements and the hottest functions.
+cProfile would inflate). Prints the phases, the statements and the hottest functions, and per
+event type the statements, the CPU this process spent (Python) and the CPU PostgreSQL's backends
+spent (read from /proc: run it on the database's machine). To compare two trees, copy this
+folder into the other one and run it there against the same database.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import random
 import sys
@@ -41,6 +45,8 @@ class RequestRecord:
 
     phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     statements: list[tuple[str, float]] = field(default_factory=list)
+    python_cpu_ms: float = 0.0  # this process's CPU (the view's thread and the event loop)
+    postgres_cpu_ms: float = 0.0  # the PostgreSQL backends' CPU that served its statements
 
 
 class Stopwatch:
@@ -50,6 +56,7 @@ class Stopwatch:
     def __init__(self) -> None:
         self.current = RequestRecord()
         self.profiler: cProfile.Profile | None = None
+        self.backend_pids: set[int] = set()
 
     def timed(self, phase: str, function: Callable) -> Callable:
         def wrapper(*args, **kwargs):
@@ -79,6 +86,7 @@ class Stopwatch:
         return wrapper
 
     def sql(self, execute, sql, params, many, context):
+        self.backend_pids.add(context["connection"].connection.info.backend_pid)
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -131,6 +139,18 @@ def instrument(stopwatch: Stopwatch) -> None:
             connection.execute_wrappers.append(stopwatch.sql)
 
     connection_created.connect(watch_statements, weak=False)
+
+
+def backends_cpu_ms(pids: set[int]) -> float:
+    """User and system CPU of PostgreSQL backend processes (on this machine), from /proc."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a backend that ended (the pool closed its connection)
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -189,6 +209,7 @@ async def drive(options: argparse.Namespace, key: str, stopwatch: Stopwatch) -> 
         call_id = f"{tag}-profile-{number}"
         events = [
             {"type": "offered", "from": phone, "to": "0120000000", "queue": "loans"},
+            {"type": "answered", "offset": 5},
             {"type": "ended", "offset": 60},
             {"type": "wrapup_done", "offset": 90},
         ]
@@ -199,7 +220,11 @@ async def drive(options: argparse.Namespace, key: str, stopwatch: Stopwatch) -> 
             offset = event.pop("offset", 0)
             body = {"event_id": f"{call_id}-{event['type']}", "call_id": call_id, "at": at(offset)}
             stopwatch.current = RequestRecord()
+            pids = set(stopwatch.backend_pids)
+            python_cpu, postgres_cpu = time.process_time(), backends_cpu_ms(pids)
             status, total = await post_event(application, key, {**body, **event})
+            stopwatch.current.python_cpu_ms = (time.process_time() - python_cpu) * 1000
+            stopwatch.current.postgres_cpu_ms = backends_cpu_ms(pids) - postgres_cpu
             if status != 202:
                 sys.exit(f"{event['type']} answered {status}")
             if counted:
@@ -221,6 +246,8 @@ def print_phases(title: str, timed: list[Timed]) -> None:
     rows += [(name, [t.record.phases.get(name, 0.0) for t in timed]) for name in names]
     sql_ms = [sum(ms for _, ms in t.record.statements) for t in timed]
     rows.append(("SQL statements, all of the request", sql_ms))
+    rows.append(("CPU in Python (this process)", [t.record.python_cpu_ms for t in timed]))
+    rows.append(("CPU in PostgreSQL (its backends)", [t.record.postgres_cpu_ms for t in timed]))
     for name, values in rows:
         mean = sum(values) / len(values)
         print(
@@ -229,6 +256,34 @@ def print_phases(title: str, timed: list[Timed]) -> None:
         )
     counts = [len(t.record.statements) for t in timed]
     print(f"SQL statements per request: {min(counts)} to {max(counts)}")
+
+
+def print_per_event_type(timed: list[Timed]) -> None:
+    """The summary to compare trees by: per event type, means of one request."""
+    print("\nPer event type (mean of one request, one at a time)")
+    print(
+        f"{'':22} {'requests':>8} {'total ms':>9} {'statements':>10} {'SQL ms':>7} "
+        f"{'Python CPU ms':>13} {'PostgreSQL CPU ms':>17}"
+    )
+    kinds = [
+        ("offered (known caller)", "offered", "known"),
+        ("offered (unknown)", "offered", "unknown"),
+        ("answered", "answered", ""),
+        ("ended", "ended", ""),
+        ("wrapup_done", "wrapup_done", ""),
+    ]
+    for title, kind, caller in kinds:
+        chosen = [t for t in timed if t.kind == kind and t.caller == caller]
+        if not chosen:
+            continue
+        n = len(chosen)
+        print(
+            f"{title:22} {n:>8} {sum(t.total_ms for t in chosen) / n:>9.2f} "
+            f"{sum(len(t.record.statements) for t in chosen) / n:>10.1f} "
+            f"{sum(sum(ms for _, ms in t.record.statements) for t in chosen) / n:>7.2f} "
+            f"{sum(t.record.python_cpu_ms for t in chosen) / n:>13.2f} "
+            f"{sum(t.record.postgres_cpu_ms for t in chosen) / n:>17.2f}"
+        )
 
 
 def print_statements(timed: list[Timed], top: int = 12) -> None:
@@ -282,11 +337,9 @@ def main() -> None:
     offered = [t for t in timed if t.kind == "offered"]
     print_phases("`offered`, known caller", [t for t in offered if t.caller == "known"])
     print_phases("`offered`, unknown caller", [t for t in offered if t.caller == "unknown"])
-    print_phases(
-        "`ended` (not in the figures, but loads the server)",
-        [t for t in timed if t.kind == "ended"],
-    )
-    print_phases("`wrapup_done` (likewise)", [t for t in timed if t.kind == "wrapup_done"])
+    for kind in ("answered", "ended", "wrapup_done"):
+        print_phases(f"`{kind}`", [t for t in timed if t.kind == kind])
+    print_per_event_type(timed)
     print_statements(offered)
     options.profiler.dump_stats(options.profile_out)
     print(
