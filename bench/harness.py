@@ -229,6 +229,57 @@ def start_daphne(
     )
 
 
+HAPROXY = "/usr/sbin/haproxy"
+
+
+def haproxy_config(*, port: int, backends: list[int]) -> str:
+    """The README's production balancer: least connections over the Daphne processes,
+    websockets passed through (a tunnel once upgraded), the client's address forwarded."""
+    servers = "\n".join(
+        f"    server daphne{n} 127.0.0.1:{backend} check inter 2s"
+        for n, backend in enumerate(backends)
+    )
+    return f"""global
+    maxconn 4000
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout tunnel 1h
+    option forwardfor
+
+frontend console
+    bind 127.0.0.1:{port}
+    default_backend daphne
+
+backend daphne
+    balance leastconn
+    option httpchk GET /healthz
+{servers}
+"""
+
+
+def start_haproxy(
+    *, backends: list[int], log_prefix: str = "bench", log_folder: Path | None = None
+) -> Started:
+    """Debian's HAProxy in front of `backends` (ports), in the foreground, on a free port."""
+    if not Path(HAPROXY).exists():
+        sys.exit("--balancer needs Debian's haproxy: apt-get install haproxy")
+    port = free_port()
+    config = Path(tempfile.mkstemp(prefix=f"{log_prefix}-haproxy-", suffix=".cfg")[1])
+    config.write_text(haproxy_config(port=port, backends=backends))
+    return start_process(
+        "haproxy",
+        [HAPROXY, "-db", "-f", str(config)],
+        env=dict(os.environ),
+        port=port,
+        log_prefix=log_prefix,
+        log_folder=log_folder,
+    )
+
+
 def wait_until_answering(server: Started, *, path: str = "/healthz", seconds: float = 60) -> None:
     """Until the server answers HTTP on `path` (any status); else stop it and exit, showing the
     end of its log (the log itself may be deleted on the way out)."""

@@ -4,7 +4,7 @@
         [--cases 200000] [--agents 200] [--calls 1000] [--rate 20] [--servers 1] [--reuse]
         [--json results.json] [--database-url postgres://postgres@127.0.0.1:5432/bench_screen_pop]
         [--redis-url redis://127.0.0.1:6379/5] [--format native,connect,twilio,cti-push]
-        [--sweep 2,5,10,20,40]
+        [--sweep 2,5,10,20,40] [--balancer]
 
 Setup: empties the Redis database given (not 0); makes the PostgreSQL database again (its name
 must start with "bench"; kept with --reuse) and migrates it (always: the tree moves); signs in
@@ -90,6 +90,7 @@ from harness import (
     say,
     server_environment,
     start_daphne,
+    start_haproxy,
     wait_until_answering,
 )
 from screen_pop_data import (
@@ -822,13 +823,15 @@ async def measure(
     api_key: str,
     product: list[Started],
     listening_server: Started,
+    entry_ports: list[int],
 ) -> Measurement:
-    """The relay's and the floor's POSTs go to the first product process, their sockets to
-    `listening_server`."""
+    """The product's POSTs and agent sockets go to `entry_ports` (the processes, or the
+    balancer in front of them); the relay's and the floor's POSTs to the first product process,
+    their sockets to `listening_server`."""
     board = Switchboard()
     agent_sockets = [
         (
-            f"ws://127.0.0.1:{product[n % len(product)].port}/ws/agent/",
+            f"ws://127.0.0.1:{entry_ports[n % len(entry_ports)]}/ws/agent/",
             f"sessionid={agent['session']}",
             board.on_agent_frame(agent["username"]),
         )
@@ -854,7 +857,7 @@ async def measure(
         pop_timeout=options.pop_timeout,
         rng=random.Random(options.seed),
     )
-    product_clients = [KeepAliveClient(server.port) for server in product]
+    product_clients = [KeepAliveClient(port) for port in entry_ports]
     relay_client = KeepAliveClient(product[0].port)
     pops = ScreenPopDriver(traffic, product_clients, board)
     relays, floors = (
@@ -873,7 +876,7 @@ async def measure(
         for format_ in options.formats
         if format_ != "native"
     ]
-    if len(product) > 1 and "twilio" in options.formats:
+    if len(entry_ports) > 1 and "twilio" in options.formats:
         sys.exit("--format twilio signs for one server's URL: use --servers 1")
     drivers = [relays, floors, *([pops] if "native" in options.formats else []), *connectors]
     calls: list[Call] = []
@@ -1148,6 +1151,12 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="uncounted calls of each kind")
     parser.add_argument("--rounds", type=int, default=2, help="alternating relay/pop rounds")
     parser.add_argument("--servers", type=int, default=1, help="product Daphne processes")
+    parser.add_argument(
+        "--balancer",
+        action="store_true",
+        help="the product's POSTs and agent sockets through HAProxy (least connections) in "
+        "front of the --servers processes, as in production, instead of spread by the bench",
+    )
     parser.add_argument("--unknown-share", type=float, default=0.05)
     parser.add_argument("--atm-share", type=float, default=0.1)
     parser.add_argument("--talk-seconds", type=float, default=1.0)
@@ -1260,9 +1269,18 @@ def main() -> None:
         *product, listening_server = servers
         for server in servers:
             wait_until_answering(server, path="/healthz")
+        entry_ports = [server.port for server in product]
+        if options.balancer:
+            balancer = start_haproxy(
+                backends=[server.port for server in product], log_prefix=LOG_PREFIX
+            )
+            servers.append(balancer)
+            wait_until_answering(balancer, path="/healthz")
+            entry_ports = [balancer.port]
         say(
             f"Daphne: product on {[s.port for s in product]} (relay and floor POSTs on the "
-            f"first), relay and floor sockets on {listening_server.port}."
+            f"first), relay and floor sockets on {listening_server.port}; the product's POSTs "
+            f"and agent sockets to {entry_ports}."
         )
         measurement = asyncio.run(
             measure(
@@ -1271,6 +1289,7 @@ def main() -> None:
                 api_key=api_key,
                 product=product,
                 listening_server=listening_server,
+                entry_ports=entry_ports,
             )
         )
         machine = machine_description(

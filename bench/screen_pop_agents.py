@@ -6,8 +6,9 @@
 Run by bench/screen_pop.py before every measurement (also with --reuse): it makes the users
 `agent001`... with the agent role and their `Agent` profiles if missing, closes calls an earlier,
 interrupted run left live (a waiting call would be handed to the first agent set free and never
-ended), sets every agent available with staggered idle times, and signs each one in with a new
-session. Prints `[{"username", "agent_id", "desk", "session"}]` on the last line.
+ended), sets every agent available with staggered idle times (and any other agent offline), and
+signs each one in with a new session. Prints `[{"username", "agent_id", "desk", "session"}]` on
+the last line.
 """
 
 import argparse
@@ -59,6 +60,11 @@ def prepare_agents(*, agents: int, service_center: int) -> list[dict]:
                 },
             )
             prepared.append({"username": user.username, "agent_id": agent.pk, "desk": desk})
+        # Agents an earlier run with more of them left available would be offered calls that
+        # no socket of this run hears.
+        Agent.objects.exclude(pk__in=[p["agent_id"] for p in prepared]).update(
+            state=AgentState.OFFLINE, state_since=now
+        )
     for entry, user in zip(
         prepared,
         get_user_model()
