@@ -212,6 +212,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "console.integrations.clients.request_address"
 AXES_LOCKOUT_CALLABLE = "console.views.locked_out"
 LOGIN_URL = "login"

@@ -69,10 +69,16 @@ class CustomerListApi(ListAPIView):
 
     class Filters(StrictSerializer):
         phone = serializers.CharField(
-            required=False, max_length=40, help_text="Phone in any format, e.g. 090-1234-5678"
+            required=False,
+            allow_blank=True,
+            max_length=40,
+            help_text="Phone in any format, e.g. 090-1234-5678",
         )
         q = serializers.CharField(
-            required=False, max_length=100, help_text="Name, kana, customer number or phone"
+            required=False,
+            allow_blank=True,
+            max_length=100,
+            help_text="Name, kana, customer number or phone",
         )
         cursor = serializers.CharField(required=False, max_length=200)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)

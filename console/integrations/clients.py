@@ -245,8 +245,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema) -> dict:
+        scopes = "; ".join(f"`{scope.value}`: {scope.label}" for scope in ApiScope)
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A key made by `manage.py create_api_client`.",
+            "description": f"A key made by `manage.py create_api_client`, with scopes ({scopes}).",
         }
