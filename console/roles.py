@@ -34,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.add_apiclient",
         "console.view_audit_log",
         "console.view_audit_summary",
+        "console.view_signinlockout",
+        "console.view_viewalert",
         "contacts.change_case",
         "console.view_wallboard",
         "console.view_contact_reports",

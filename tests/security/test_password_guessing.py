@@ -151,3 +151,15 @@ def test_the_demo_password_passes_the_validators():
     for password in {demo_password, DEFAULT_PASSWORD}:
         for username in ("agent001", "super001", "steward001", "admin"):
             validate_password(password, user=type("Demo", (), {"username": username})())
+
+
+def test_admins_read_the_lockouts_in_the_admin(agent, admin_user):
+    for n in range(5):
+        sign_in(Client(), f"guess-{n}")
+    web = Client()
+    web.force_login(admin_user)
+
+    page = web.get("/admin/console/signinlockout/")
+
+    assert page.status_code == 200
+    assert "198.51.100.7" in page.content.decode()
