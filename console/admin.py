@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from console.audit.models import SignInLockout, ViewAlert
 from console.integrations.clients import revoke_api_clients
 from console.integrations.models import (
     ApiClient,
+    ApiScope,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
@@ -11,8 +14,20 @@ from console.integrations.models import (
 from console.telephony import admin as telephony_admin  # noqa: F401  (registers the mappings)
 
 
+class ApiClientForm(forms.ModelForm):
+    # Only known scopes, chosen from a list: a typo in free JSON would grant nothing, silently.
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "scopes"]
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ["name", "key_prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "key_prefix"]
@@ -76,3 +91,28 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # made through the API, which shows the secret once
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit trail: read, never written or removed by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SignInLockout)
+class SignInLockoutAdmin(ReadOnlyAdmin):
+    list_display = ["username", "address", "at"]
+    search_fields = ["username", "address"]
+
+
+@admin.register(ViewAlert)
+class ViewAlertAdmin(ReadOnlyAdmin):
+    list_display = ["viewer", "customers", "limit", "raised_at"]
+    search_fields = ["viewer__username"]

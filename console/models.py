@@ -3,7 +3,7 @@ finds an app's models through this module, so it imports them all and nothing im
 here."""
 
 from console.agents.models import Agent, AgentMessage, AgentStateChange
-from console.audit.models import ViewAudit
+from console.audit.models import SignInLockout, ViewAlert, ViewAudit
 from console.integrations.models import (
     ApiClient,
     IdempotencyKey,
@@ -35,7 +35,9 @@ __all__ = [
     "PlatformAgent",
     "PlatformQueue",
     "RolledUpDay",
+    "SignInLockout",
     "Supervision",
+    "ViewAlert",
     "ViewAudit",
     "WebhookAttempt",
     "WebhookDelivery",

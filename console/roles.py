@@ -18,6 +18,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_wallboard",
         "console.view_contact_reports",
         "console.configure_service_level",
+        "console.view_audit_summary",
     ],
     "steward": [
         "customers.view_customer",
@@ -32,6 +33,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.change_apiclient",
         "console.add_apiclient",
         "console.view_audit_log",
+        "console.view_audit_summary",
+        "console.view_signinlockout",
+        "console.view_viewalert",
         "contacts.change_case",
         "console.view_wallboard",
         "console.view_contact_reports",

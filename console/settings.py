@@ -6,6 +6,7 @@ in-process. `REDIS_URL` switches the channel layer, the cache and the Celery bro
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "customers",
     "contacts",
     "console",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Answers a sign-in that django-axes locked out (console.views.locked_out).
+    "axes.middleware.AxesMiddleware",
     # Last: it is sync-only, so under ASGI everything above it runs sync in the one thread
     # Django hands the request to. Higher up, the middleware below it ran async, each of their
     # hooks sent to a thread through sync_to_async: three more thread switches on every request
@@ -194,6 +198,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing: after AXES_FAILURE_LIMIT wrong passwords for one account from one address,
+# that account is locked at that address for the cool-off. By the pair, not the account alone or
+# the address alone: a stranger cannot lock an agent out from elsewhere, and one person's typos
+# do not lock the whole floor behind the office's one address. The address is the client's
+# as TRUSTED_PROXIES tell it. Each lockout is written to the audit log (SignInLockout).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "console.integrations.clients.request_address"
+AXES_LOCKOUT_CALLABLE = "console.views.locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -260,6 +281,9 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 API_MAX_WAIT_SECONDS = env.float("API_MAX_WAIT_SECONDS", default=2.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# An alert (logged, and on the supervisors' pages) when a person opens more customers than this
+# within an hour, outside their own calls.
+AUDIT_ALERT_CUSTOMERS_PER_HOUR = env.int("AUDIT_ALERT_CUSTOMERS_PER_HOUR", default=30)
 # Our own reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed when a
 # request's address is counted; with none, the connecting address is the client's.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

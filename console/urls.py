@@ -78,6 +78,11 @@ pages = [
         customer_pages.customer_case_update,
         name="customer-case-update",
     ),
+    path(
+        "audit/customer-views/by-agent/",
+        supervision_pages.customer_views_by_agent,
+        name="customer-views-by-agent",
+    ),
     path("review/", customer_pages.steward_review, name="steward-review"),
     path(
         "incidents/unresolved/",
@@ -105,6 +110,16 @@ urlpatterns = [
     *pages,
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

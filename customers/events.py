@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # Sent on commit with survivor_id, absorbed_id, decision_id.
 customers_merged = Signal()
 customers_unmerged = Signal()
+
+# Sent while answering a request that shows customers' personal data, with request (who asks),
+# customer_ids, reason and listed (in a list of results rather than opened one by one); the
+# console writes each showing to its access log.
+customers_shown = Signal()

@@ -31,6 +31,17 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class FilterRequired(exceptions.ValidationError):
+    """A listing that would show every customer: people and `read` keys must narrow it. The
+    `summary` says how; each filter that would do is named in the fields."""
+
+    default_code = "filter_required"
+
+    def __init__(self, *, summary: str, filters: list[str]):
+        self.summary = summary
+        super().__init__({name: [summary] for name in filters})
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is too large."

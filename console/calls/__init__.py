@@ -3,8 +3,8 @@ a call from the console, the agent's console page and websocket, and what an age
 customer (`screen`: the customer-360, the screen pop, and the refresh every write that changes
 the 360 calls).
 
-May import: console.agents, console.integrations (webhooks), console.supervision (live figures),
-console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages` and
-`consumers`."""
+May import: console.agents, console.audit (who saw which customer), console.integrations
+(webhooks), console.supervision (live figures), console.realtime, the rooms below. Other
+packages use `events`, `screen`, `api`, `pages` and `consumers`."""
 
 __all__ = ["api", "consumers", "events", "pages", "screen"]

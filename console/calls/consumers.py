@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from console.agents.models import Agent
 from console.agents.presence import AgentStateError, may_take_calls
 from console.calls.events import choose_agent_state
-from console.realtime import JsonFramesConsumer, agent_group, messages_after
+from console.calls.screen import replay_to_agent
+from console.realtime import JsonFramesConsumer, agent_group
 
 # Close codes sent before accepting: the browser sees the socket refused.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -125,8 +126,8 @@ class AgentConsumer(JsonFramesConsumer):
         await self.close(code=CLOSE_NOT_SIGNED_IN)
 
     async def _send_stored_after(self, seq: int) -> None:
-        for message in await database_sync_to_async(messages_after)(
-            agent_id=self.agent_id, seq=seq
+        for message in await database_sync_to_async(replay_to_agent)(
+            agent_id=self.agent_id, viewer_id=self.scope["user"].pk, after_seq=seq
         ):
             await self.send_json(message)
             self.last_sent = message["seq"]

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from console.agents.models import CHOSEN_STATES, Agent, AgentState
 from console.agents.presence import AgentStateError, change_agent_state, pick_available_agent
-from console.calls.screen import screen_pop
+from console.calls.screen import audited_screen_pop
 from console.integrations.models import WebhookEvent
 from console.integrations.webhook_emitting import emit_event
 from console.realtime import send_to_agent
@@ -141,7 +141,7 @@ def _follow(contact: Contact, *, routed: Agent | None = None, new: bool = False)
     if wrapped_up_transfer:
         wanted = AgentState.AVAILABLE
     if contact.state == ContactState.OFFERED or (new and contact.state in LIVE_TALK):
-        send_to_agent(agent_id=agent.pk, body=screen_pop(contact))
+        send_to_agent(agent_id=agent.pk, body=audited_screen_pop(contact, reason="screen pop"))
     if contact.state in CALL_STATE_MESSAGE:
         send_to_agent(
             agent_id=agent.pk,

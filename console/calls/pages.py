@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
-from console.calls.screen import screen_pop
+from console.calls.screen import audited_screen_pop
 from console.integrations.errors import error_body
 from console.labels import script_labels
 from console.roles import requires
@@ -90,7 +90,7 @@ def agent_console(request):
     page_state = {
         "agent_state": agent.state,
         "last_seq": agent.last_seq,
-        "current": screen_pop(current) if current else None,
+        "current": audited_screen_pop(current, reason="console reload") if current else None,
         "current_state": current.state if current else None,
         "labels": _labels(queues),
     }

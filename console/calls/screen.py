@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.agents.models import Agent
+from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
-from console.realtime import send_to_agent
+from console.realtime import messages_after, send_to_agent
 from contacts.models import Contact, ContactState
 from contacts.representations import CONTACT_JSON_FIELDS, case_json, contact_json
 from contacts.timeline import customer_contacts, open_cases
@@ -108,6 +109,44 @@ def screen_pop(contact: Contact) -> dict:
     return pop
 
 
+def customers_on_screen(message: dict) -> list[str]:
+    """The customers a screen pop or customer update shows: the caller, else the candidates."""
+    if message.get("customer"):
+        return [message["customer"]["id"]]
+    return [candidate["id"] for candidate in message.get("candidates", [])]
+
+
+def audited_screen_pop(contact: Contact, *, reason: str) -> dict:
+    """The pop, written down as shown to the contact's agent on their own call: one INSERT."""
+    pop = screen_pop(contact)
+    record_customer_views(
+        customer_ids=customers_on_screen(pop),
+        viewer_id=contact.agent_id,
+        contact_id=contact.pk,
+        on_own_call=True,
+        listed=not pop["customer"],
+        reason=reason,
+    )
+    return pop
+
+
+def replay_to_agent(*, agent_id: int, viewer_id: int, after_seq: int) -> list[dict]:
+    """The stored messages after `after_seq`, for a browser that missed them; the customers
+    they show again are written down, each with its call."""
+    messages = messages_after(agent_id=agent_id, seq=after_seq)
+    for message in messages:
+        if message.get("type") in ("screen_pop", "customer_update"):
+            record_customer_views(
+                customer_ids=customers_on_screen(message),
+                viewer_id=viewer_id,
+                contact_id=message.get("contact_id") or message["contact"]["id"],
+                on_own_call=True,
+                listed=not message.get("customer"),
+                reason="resume replay",
+            )
+    return messages
+
+
 def transfer_context(contact: Contact) -> dict:
     earlier = list(
         Contact.objects.filter(source=contact.source, call_id=contact.call_id, leg__lt=contact.leg)
@@ -173,6 +212,14 @@ def refresh_screens(*, customer_ids) -> None:
                     "customer": customer,
                 },
             )
+            if customer:
+                record_customer_views(
+                    customer_ids=[customer["id"]],
+                    viewer_id=user_id,
+                    contact_id=contact_id,
+                    on_own_call=True,
+                    reason="screen refresh",
+                )
 
 
 def refresh_screens_after_merge(*, survivor_id, absorbed_id, **kwargs) -> None:

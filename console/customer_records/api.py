@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.audit.records import record_customer_view
+from console.audit.records import record_customer_view, record_customer_views
 from console.calls.screen import customer_360
 from console.integrations.clients import requesting_client
 from contacts.representations import CaseSchema, ContactSchema
@@ -91,3 +91,15 @@ class CustomerDetailApi(APIView):
             reason=opening.get("reason") or "api",
         )
         return Response(context)
+
+
+def audit_customers_shown(*, request, customer_ids, reason: str, listed: bool, **kwargs) -> None:
+    """customers.events.customers_shown: the customers room's API showed these customers."""
+    user = request.user
+    record_customer_views(
+        customer_ids=customer_ids,
+        viewer_id=user.pk if user.is_authenticated else None,
+        client=requesting_client(request),
+        reason=reason,
+        listed=listed,
+    )

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from console.audit.records import record_customer_view, view_audit_log
+from console.audit.records import (
+    own_contact_id,
+    record_customer_view,
+    record_customer_views,
+    view_audit_log,
+)
 from console.customer_records.stewardship import decide_candidate
 from console.roles import requires
 from console.service_desk.cases import (
@@ -95,6 +100,18 @@ def customer_search(request):
             query, page_number=request.GET.get("page"), per_page=SEARCH_PAGE_SIZE
         )
     contact = form.cleaned_data.get("contact")
+    if found:
+        # Each result shows a customer's name, birth date and phones: written down, with the
+        # query and the call it was searched for (when it is the person's own).
+        call = own_contact_id(viewer=request.user, contact_id=contact)
+        record_customer_views(
+            customer_ids=[customer.pk for customer in found.page.object_list],
+            viewer_id=request.user.pk,
+            contact_id=call,
+            on_own_call=call is not None,
+            listed=True,
+            reason=f"search: {query}",
+        )
     # As the person types, htmx asks for the results alone; restoring a page from the history
     # it does not hold, it asks for the whole page.
     results_only = request.headers.get("HX-Request") == "true" and not request.headers.get(

@@ -2,9 +2,10 @@
 rate-limiting API requests.
 
 Views declare what they need as attributes, so rooms below `console` never import this module:
-`required_scope` (an `ApiScope` value a client key must carry) and, for endpoints people may also
-use with their session, `people_permission` (a Django permission such as
-`customers.view_customer`).
+`required_scope` (an `ApiScope` value a client key must carry), `export_scope` (a scope that
+also opens the view, for listings of everyone; the view itself decides what it lets such a key
+do) and, for endpoints people may also use with their session, `people_permission` (a Django
+permission such as `customers.view_customer`).
 """
 
 import ipaddress
@@ -146,9 +147,17 @@ class HasRequiredAccess(BasePermission):
     def has_permission(self, request, view) -> bool:
         client = requesting_client(request)
         if client is not None:
-            scope = getattr(view, "required_scope", None)
-            if scope is None or scope not in client.scopes:
-                self.message = f"This API key lacks the '{scope}' scope."
+            scopes = [
+                scope
+                for scope in (
+                    getattr(view, "required_scope", None),
+                    getattr(view, "export_scope", None),
+                )
+                if scope
+            ]
+            if not set(scopes) & set(client.scopes):
+                named = "' or '".join(scopes)
+                self.message = f"This API key lacks the '{named}' scope."
                 return False
             return True
         permission = getattr(view, "people_permission", None)
@@ -188,6 +197,15 @@ def client_address(*, remote_addr: str, forwarded_for: str, trusted_proxies: lis
     return address
 
 
+def request_address(request) -> str:
+    """The client's address of a request, for the rate limit and the sign-in lockout."""
+    return client_address(
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        trusted_proxies=settings.TRUSTED_PROXIES,
+    )
+
+
 class ClientRateThrottle(BaseThrottle):
     """A fixed one-minute window per client (or person, or address) counted with an atomic
     increment in the cache (Redis INCR in production), unlike DRF's read-modify-write throttles.
@@ -216,11 +234,7 @@ class ClientRateThrottle(BaseThrottle):
         return count <= settings.API_RATE_LIMIT_PER_MINUTE
 
     def get_ident(self, request) -> str:
-        return client_address(
-            remote_addr=request.META.get("REMOTE_ADDR", ""),
-            forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
-            trusted_proxies=settings.TRUSTED_PROXIES,
-        )
+        return request_address(request)
 
     def wait(self) -> float:
         return self.retry_after
@@ -231,8 +245,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema) -> dict:
+        scopes = "; ".join(f"`{scope.value}`: {scope.label}" for scope in ApiScope)
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A key made by `manage.py create_api_client`.",
+            "description": f"A key made by `manage.py create_api_client`, with scopes ({scopes}).",
         }

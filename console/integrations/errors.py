@@ -64,8 +64,8 @@ def api_exception_handler(exc, context):
         fields = plain_errors(exc.detail)
         if not isinstance(fields, dict):
             fields = {"non_field_errors": fields}
-        message = "The request has invalid fields."
-        body = error_body(code="invalid", message=message, fields=fields)
+        message = getattr(exc, "summary", "The request has invalid fields.")
+        body = error_body(code=exc.default_code, message=message, fields=fields)
     else:
         code = ERROR_CODES.get(type(exc)) or getattr(exc, "default_code", "error")
         body = error_body(code=code, message=str(plain_errors(exc.detail)))

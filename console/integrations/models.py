@@ -16,6 +16,7 @@ class ApiScope(models.TextChoices):
     READ = "read", _("Read customers and records")
     TICKETS = "tickets", _("Service tickets")
     WEBHOOKS = "webhooks", _("Webhook subscriptions")
+    EXPORT = "export", _("List every customer and record (for systems)")
 
 
 class ApiClient(models.Model):

@@ -1,7 +1,9 @@
 """Supervision: today's live figures (kept incrementally), the wallboard and its websocket, the
-handle-time reports from daily rollups, the before/after comparison, and their tasks and pages.
+handle-time reports from daily rollups, the before/after comparison, and their tasks and pages;
+the page of how many customers each person viewed.
 
-May import: console.agents (`models`), console.realtime, the rooms below. Other packages use
+May import: console.agents (`models`), console.audit (`records`), console.realtime, the rooms
+below. Other packages use
 `live_figures` (to count a call's change), `rollups`, `pages`, `consumers` and `tasks`."""
 
 __all__ = ["consumers", "live_figures", "models", "pages", "rollups", "tasks"]

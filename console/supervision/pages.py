@@ -1,5 +1,6 @@
 """Supervisor pages: the live wallboard, the handle-time reports with their CSV downloads, the
-before/after comparison and the queues' service-level thresholds. Each view reads its input
+before/after comparison, the queues' service-level thresholds, and how many customers each
+person viewed (with the alerts raised). Each view reads its input
 through a form, calls one function of console.supervision.reports / .wallboard / .rollups and
 renders; bad input is answered 400 with the form's errors."""
 
@@ -8,6 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,6 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.audit.records import (
+    alerts_between,
+    customers_viewed_per_agent_and_day,
+    recent_alerts,
+)
 from console.roles import requires
 from console.supervision.reports import (
     COLUMNS,
@@ -229,7 +236,45 @@ def wallboard(request):
     return render(
         request,
         "console/wallboard.html",
-        {"snapshot": wallboard_snapshot(), "labels": _wallboard_labels()},
+        {
+            "snapshot": wallboard_snapshot(),
+            "labels": _wallboard_labels(),
+            "view_alerts": recent_alerts()
+            if request.user.has_perm("console.view_audit_summary")
+            else [],
+        },
+    )
+
+
+class CustomerViewsForm(DateRangeForm):
+    max_days = MAX_HOURLY_RANGE_DAYS
+
+
+@require_GET
+@requires("console.view_audit_summary")
+def customer_views_by_agent(request):
+    """How many customers each person saw, per day, and the alerts raised."""
+    today = _today()
+    defaults = {
+        "start": (today - timedelta(days=DEFAULT_REPORT_DAYS - 1)).isoformat(),
+        "end": today.isoformat(),
+    }
+    form = CustomerViewsForm(
+        {**defaults, **{key: request.GET[key] for key in defaults if key in request.GET}}
+    )
+    if not form.is_valid():
+        return render(request, "console/customer_views.html", {"form": form}, status=400)
+    first_day, last_day = form.cleaned_data["start"], form.cleaned_data["end"]
+    return render(
+        request,
+        "console/customer_views.html",
+        {
+            "form": form,
+            "rows": customers_viewed_per_agent_and_day(first_day=first_day, last_day=last_day),
+            "alerts": alerts_between(first_day=first_day, last_day=last_day),
+            "recent_alerts": recent_alerts(),
+            "limit": settings.AUDIT_ALERT_CUSTOMERS_PER_HOUR,
+        },
     )
 
 

@@ -19,7 +19,7 @@ from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMERS = "/api/v1/customers/"
+CUSTOMERS = "/api/v1/customers/?q=x"
 
 
 def assert_error(response, status: int, code: str) -> dict:

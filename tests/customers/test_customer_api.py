@@ -56,15 +56,16 @@ def test_search_does_not_find_others(read_api, taro):
     assert read_api.get("/api/v1/customers/", {"q": "スズキ"}).json()["results"] == []
 
 
-def test_customer_list_is_cursor_paginated(read_api):
+def test_customer_list_is_cursor_paginated(client_with_scopes):
     ingest_source_records(
         system="loan_cc",
         records=[{"external_id": f"L{n}", "name": f"客 {n}"} for n in range(5)],
     )
-    page = read_api.get("/api/v1/customers/", {"page_size": 2}).json()
+    exporter = client_with_scopes("export")
+    page = exporter.get("/api/v1/customers/", {"page_size": 2}).json()
     seen = [item["id"] for item in page["results"]]
     while page["next"]:
-        page = read_api.get(page["next"]).json()
+        page = exporter.get(page["next"]).json()
         seen += [item["id"] for item in page["results"]]
 
     assert len(seen) == len(set(seen)) == 5
@@ -146,7 +147,8 @@ def test_customer_360_takes_the_same_queries_for_1_and_1000_records(read_api):
     )
     big_customer = big.results[0].customer_id
     assert SourceRecord.objects.filter(customer_id=big_customer).count() == 1000
-    read_api.get("/api/v1/customers/")  # the key's first use of the minute writes last_used_at
+    # The key's first use of the minute writes last_used_at.
+    read_api.get("/api/v1/customers/", {"q": "大口"})
 
     assert queries_for_360(read_api, small.results[0].customer_id) == queries_for_360(
         read_api, big_customer
@@ -165,21 +167,30 @@ def test_source_record_answers_with_its_current_customer(read_api, taro, steward
     assert read_api.get(url).json()["customer_id"] == str(other.pk)
 
 
-def test_source_records_are_listed_by_system(read_api, taro):
+def test_source_records_are_listed_by_system_for_an_export_key(client_with_scopes, taro):
     ingest_source_records(system="atm_svc", records=[{"external_id": "A1", **TARO}])
 
-    body = read_api.get("/api/v1/source-records/", {"system": "loan_cc"}).json()
+    body = client_with_scopes("export").get("/api/v1/source-records/", {"system": "loan_cc"})
 
-    assert [r["external_id"] for r in body["results"]] == ["L1"]
-    assert body["results"][0]["customer_id"] == str(taro.pk)
-    assert body["next"] is None
+    assert [r["external_id"] for r in body.json()["results"]] == ["L1"]
+    assert body.json()["results"][0]["customer_id"] == str(taro.pk)
+    assert body.json()["next"] is None
 
 
-def test_source_record_list_needs_a_system(read_api):
-    response = read_api.get("/api/v1/source-records/")
+def test_a_customers_source_records_are_listed_for_a_read_key(read_api, taro):
+    ingest_source_records(system="atm_svc", records=[{"external_id": "A1", **TARO}])
+
+    body = read_api.get("/api/v1/source-records/", {"customer": str(taro.pk)}).json()
+
+    assert sorted(r["external_id"] for r in body["results"]) == ["A1", "L1"]
+
+
+def test_source_record_list_needs_a_customer_for_a_read_key(read_api):
+    response = read_api.get("/api/v1/source-records/", {"system": "loan_cc"})
 
     assert response.status_code == 400
-    assert "system" in response.json()["error"]["fields"]
+    assert response.json()["error"]["code"] == "filter_required"
+    assert "customer" in response.json()["error"]["fields"]
 
 
 def test_source_records_never_show_an_accounts_number_hash(client_with_scopes):
@@ -201,7 +212,8 @@ def test_source_records_never_show_an_accounts_number_hash(client_with_scopes):
     stored_hash = SourceRecord.objects.get().payload["accounts"][0]["number_hash"]
     reader = client_with_scopes("read")
 
-    listed = reader.get("/api/v1/source-records/", {"system": "loan_cc"})
+    customer_id = SourceRecord.objects.get().customer_id
+    listed = reader.get("/api/v1/source-records/", {"customer": str(customer_id)})
     one = reader.get("/api/v1/source-records/loan_cc/L1/")
 
     for response in (listed, one):

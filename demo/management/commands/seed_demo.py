@@ -6,6 +6,9 @@ records are ingested by (system, external_id), so a second run with the same see
 
 import random
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -50,6 +53,7 @@ class Command(BaseCommand):
             ("steward001", "steward"),
             ("admin", "admin"),
         ]
+        refused_password(password=password, usernames=[name for name, _ in people_by_role])
         user_changes = {"created": 0, "password_reset": 0, "unchanged": 0}
         with transaction.atomic():
             for username, role in people_by_role:
@@ -81,3 +85,16 @@ class Command(BaseCommand):
             f"Now {SourceRecord.objects.count()} source records resolve to "
             f"{Customer.objects.filter(merged_into__isnull=True).count()} customers."
         )
+
+
+def refused_password(*, password: str, usernames: list[str]) -> None:
+    """The demo users sign in like everyone: their password must pass AUTH_PASSWORD_VALIDATORS
+    (for each user, since one checks the password against the user name)."""
+    problems: dict[str, None] = {}
+    for username in usernames:
+        try:
+            validate_password(password, user=get_user_model()(username=username))
+        except ValidationError as error:
+            problems.update(dict.fromkeys(error.messages))
+    if problems:
+        raise CommandError(f"--password refused: {' '.join(problems)}")
