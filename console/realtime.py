@@ -11,6 +11,10 @@ many events arrive. Group sends are costly with many members and drop under load
 message only means the next one (a second later) carries the figures.
 
 Both sockets read their frames through `JsonFramesConsumer`.
+
+Redis down changes none of this: a bell that cannot be rung is given up (said in the log once, not
+per message), and the browser, whose socket closed with Redis, asks for what it missed when it
+reconnects (`resume`).
 """
 
 from datetime import timedelta
@@ -23,6 +27,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentMessage
+from console.redis_cache import REDIS_ERRORS, Outage, cache_or
+
+channel_layer_outage = Outage("Redis channel layer")
 
 
 class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
@@ -44,6 +51,33 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})
 
+    async def join_group_and_accept(self, group: str) -> bool:
+        """Join the group its bells ring in, then accept. Without the channel layer (Redis down)
+        the socket is accepted and closed at once with 1013 "try again later", not refused with
+        a 500: the browser retries, and resumes from the database once it is back."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except REDIS_ERRORS as error:
+            channel_layer_outage.failed(error)
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return False
+        channel_layer_outage.succeeded()
+        self.group = group
+        await self.accept()
+        return True
+
+    async def disconnect(self, code) -> None:
+        if not hasattr(self, "group"):
+            return
+        try:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except REDIS_ERRORS as error:  # the group forgets a member it cannot reach
+            channel_layer_outage.failed(error)
+
+
+# The websocket close code for "the server cannot serve this now; reconnect later" (RFC 6455).
+CLOSE_TRY_AGAIN_LATER = 1013
 
 # The contract promises at least 15 minutes of replay; a shift's worth is kept.
 MESSAGES_KEPT_FOR = timedelta(hours=12)
@@ -83,20 +117,26 @@ def _next_seq(agent_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+def _ring(group: str, event: dict) -> None:
+    """A group send that never fails its caller: what it announces is stored already."""
+    if channel_layer_outage.skipping():
+        return
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except REDIS_ERRORS as error:
+        channel_layer_outage.failed(error)
+        return
+    channel_layer_outage.succeeded()
+
+
 def ring_agent(*, agent_id: int, message: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        agent_group(agent_id), {"type": "agent.message", "message": message}
-    )
+    _ring(agent_group(agent_id), {"type": "agent.message", "message": message})
 
 
 def close_agent_sockets_on_commit(*, agent_id: int) -> None:
     """The agent's session ended or they may no longer take calls: every socket of theirs closes.
     Not stored: a socket that misses it finds out on its next check."""
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(
-            agent_group(agent_id), {"type": "agent.signed_out"}
-        )
-    )
+    transaction.on_commit(lambda: _ring(agent_group(agent_id), {"type": "agent.signed_out"}))
 
 
 def messages_after(*, agent_id: int, seq: int) -> list[dict]:
@@ -124,14 +164,18 @@ def announce_stats() -> None:
 
 
 def _mark_stats_changed() -> None:
-    cache.set(_STATS_CHANGED_KEY, 1, timeout=None)
+    cache_or(None, lambda: cache.set(_STATS_CHANGED_KEY, 1, timeout=None))
 
 
 def claim_stats_turn() -> bool:
     """True for the one caller, in any process, that may send the wallboard now: something
     changed, and nothing went to the group in the last second. The change mark is cleared before
     the caller reads the figures, so a change committed while it reads is marked again and goes
-    out in the next turn: none is lost."""
+    out in the next turn: none is lost. Without Redis nobody's turn comes: the wallboard waits."""
+    return cache_or(False, _claim_stats_turn)
+
+
+def _claim_stats_turn() -> bool:
     if not cache.get(_STATS_CHANGED_KEY):
         return False
     if not cache.add(_STATS_SENT_KEY, 1, timeout=STATS_INTERVAL_S):
@@ -146,6 +190,13 @@ def stats_turn_failed() -> None:
 
 
 async def send_stats(message: dict) -> None:
-    await get_channel_layer().group_send(
-        SUPERVISOR_GROUP, {"type": "stats.message", "message": message}
-    )
+    if channel_layer_outage.skipping():
+        return
+    try:
+        await get_channel_layer().group_send(
+            SUPERVISOR_GROUP, {"type": "stats.message", "message": message}
+        )
+    except REDIS_ERRORS as error:
+        channel_layer_outage.failed(error)
+        return
+    channel_layer_outage.succeeded()

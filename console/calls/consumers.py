@@ -58,13 +58,7 @@ class AgentConsumer(JsonFramesConsumer):
             return
         self.agent_id, self.last_sent = found
         self.checked_at = time.monotonic()
-        self.group = agent_group(self.agent_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.join_group_and_accept(agent_group(self.agent_id))
 
     async def _session_ended(self) -> bool:
         """Check the session again; when it ended, close the socket and say so."""
