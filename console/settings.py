@@ -190,6 +190,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Task modules beyond each app's tasks.py (autodiscovery finds only those).
 CELERY_IMPORTS = [
     "console.agents.tasks",
+    "console.calls.tasks",
     "console.integrations.tasks",
     "console.supervision.tasks",
 ]
