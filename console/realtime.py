@@ -17,19 +17,53 @@ per message), and the browser, whose socket closed with Redis, asks for what it 
 reconnects (`resume`).
 """
 
+import asyncio
+import time
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentMessage
-from console.redis_cache import REDIS_ERRORS, Outage, cache_or
+from console.redis_cache import REDIS_ERRORS, RETRY_AFTER_OUTAGE_S, Outage, cache_or
+
+# How often an open socket renews its group membership, noticing within this long that a Redis
+# restart lost it: 200 agents' sockets cost 100 small writes a second.
+MEMBERSHIP_CHECK_S = 2
+
+# The websocket close code for "the server cannot serve this now; reconnect later" (RFC 6455).
+CLOSE_TRY_AGAIN_LATER = 1013
 
 channel_layer_outage = Outage("Redis channel layer")
+
+
+class OutageAwareRedisChannelLayer(RedisChannelLayer):
+    """channels-redis, except that a consumer whose receive fails for want of Redis gets a
+    `channel_layer.lost` message instead of the error: left to itself the error ends the
+    consumer, and the socket with an error (or its handshake with a 500)."""
+
+    async def receive(self, channel):
+        try:
+            return await super().receive(channel)
+        except REDIS_ERRORS as error:
+            channel_layer_outage.failed(error)
+            # Not straight back to Redis: the consumer closes its socket meanwhile.
+            await asyncio.sleep(RETRY_AFTER_OUTAGE_S)
+            return {"type": "channel_layer.lost"}
+
+    async def rejoin(self, group: str, channel: str) -> bool:
+        """Renew the channel's membership of the group; True when it had none, because the Redis
+        that held it restarted empty while the socket's connection survived (redis-py's Retry
+        reconnected it): the bells rung meanwhile went to nobody. group_add, with the answer."""
+        connection = self.connection(self.consistent_hash(group))
+        added = await connection.zadd(self._group_key(group), {channel: time.time()})
+        await connection.expire(self._group_key(group), self.group_expiry)
+        return added == 1
 
 
 class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
@@ -51,6 +85,34 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})
 
+    async def channel_layer_lost(self, event) -> None:
+        """Redis went away under an open socket (OutageAwareRedisChannelLayer): no bell can ring
+        here now, and the group it joined may be gone with Redis. Closed with 1013, so the
+        browser reconnects and resumes. Before the socket is accepted there is nothing to close:
+        `connect` finds out for itself."""
+        if getattr(self, "group", None) is None or getattr(self, "layer_lost", False):
+            return
+        self.layer_lost = True
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def group_rejoined(self, event) -> None:
+        """The socket's membership was lost and is back (`_keep_membership`); what it may
+        have missed meanwhile is the consumer's to send."""
+
+    async def _keep_membership(self) -> None:
+        rejoin = getattr(self.channel_layer, "rejoin", None)
+        if rejoin is None:  # the in-memory layer lives and dies with this process
+            return
+        while True:
+            await asyncio.sleep(MEMBERSHIP_CHECK_S)
+            try:
+                lost = await rejoin(self.group, self.channel_name)
+            except REDIS_ERRORS:
+                continue  # the receive loop finds out and closes the socket
+            if lost:
+                # Through the consumer's own channel, so it is handled in turn with the bells.
+                await self.channel_layer.send(self.channel_name, {"type": "group.rejoined"})
+
     async def join_group_and_accept(self, group: str) -> bool:
         """Join the group its bells ring in, then accept. Without the channel layer (Redis down)
         the socket is accepted and closed at once with 1013 "try again later", not refused with
@@ -65,9 +127,12 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
         channel_layer_outage.succeeded()
         self.group = group
         await self.accept()
+        self.membership_keeper = asyncio.create_task(self._keep_membership())
         return True
 
     async def disconnect(self, code) -> None:
+        if hasattr(self, "membership_keeper"):
+            self.membership_keeper.cancel()
         if not hasattr(self, "group"):
             return
         try:
@@ -75,9 +140,6 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
         except REDIS_ERRORS as error:  # the group forgets a member it cannot reach
             channel_layer_outage.failed(error)
 
-
-# The websocket close code for "the server cannot serve this now; reconnect later" (RFC 6455).
-CLOSE_TRY_AGAIN_LATER = 1013
 
 # The contract promises at least 15 minutes of replay; a shift's worth is kept.
 MESSAGES_KEPT_FOR = timedelta(hours=12)

@@ -133,7 +133,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "console.realtime.OutageAwareRedisChannelLayer",
             # redis-py 8 sets a 5 s socket timeout that breaks the layer's blocking read
             # (django/channels_redis#422): idle sockets would be closed after 5 s. Its asyncio
             # pool fails at once past 100 connections: 200 agents' sockets closing together (a

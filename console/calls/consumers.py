@@ -115,6 +115,11 @@ class AgentConsumer(JsonFramesConsumer):
         await self.send_json(message)
         self.last_sent = message["seq"]
 
+    async def group_rejoined(self, event) -> None:
+        """Bells rung while Redis had forgotten this socket went to nobody: send what was
+        stored meanwhile."""
+        await self._send_stored_after(self.last_sent)
+
     async def agent_signed_out(self, event) -> None:
         await self.close(code=CLOSE_NOT_SIGNED_IN)
 
