@@ -174,8 +174,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 # A worker killed mid-task (kill -9, a lost machine) leaves its task unacknowledged: the broker
 # hands it to another worker once this has passed. Shorter than any countdown would loop them.
+CELERY_VISIBILITY_TIMEOUT_S = env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60 * 60)
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S,
+    # Workers look for such tasks this often (kombu's default: every 100 s).
+    "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT_S),
+    "unacked_restore_throttle": 1,
 }
 # Queueing a task waits at most about 0.2 s for a broker that is down (console.celery._enqueue).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
