@@ -11,18 +11,59 @@ many events arrive. Group sends are costly with many members and drop under load
 message only means the next one (a second later) carries the figures.
 
 Both sockets read their frames through `JsonFramesConsumer`.
+
+Redis down changes none of this: a bell that cannot be rung is given up (said in the log once, not
+per message), and the browser, whose socket closed with Redis, asks for what it missed when it
+reconnects (`resume`).
 """
 
+import asyncio
+import time
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentMessage
+from console.redis_cache import REDIS_ERRORS, RETRY_AFTER_OUTAGE_S, Outage, cache_or
+
+# How often an open socket renews its group membership, noticing within this long that a Redis
+# restart lost it: 200 agents' sockets cost 100 small writes a second.
+MEMBERSHIP_CHECK_S = 2
+
+# The websocket close code for "the server cannot serve this now; reconnect later" (RFC 6455).
+CLOSE_TRY_AGAIN_LATER = 1013
+
+channel_layer_outage = Outage("Redis channel layer")
+
+
+class OutageAwareRedisChannelLayer(RedisChannelLayer):
+    """channels-redis, except that a consumer whose receive fails for want of Redis gets a
+    `channel_layer.lost` message instead of the error: left to itself the error ends the
+    consumer, and the socket with an error (or its handshake with a 500)."""
+
+    async def receive(self, channel):
+        try:
+            return await super().receive(channel)
+        except REDIS_ERRORS as error:
+            channel_layer_outage.failed(error)
+            # Not straight back to Redis: the consumer closes its socket meanwhile.
+            await asyncio.sleep(RETRY_AFTER_OUTAGE_S)
+            return {"type": "channel_layer.lost"}
+
+    async def rejoin(self, group: str, channel: str) -> bool:
+        """Renew the channel's membership of the group; True when it had none, because the Redis
+        that held it restarted empty while the socket's connection survived (redis-py's Retry
+        reconnected it): the bells rung meanwhile went to nobody. group_add, with the answer."""
+        connection = self.connection(self.consistent_hash(group))
+        added = await connection.zadd(self._group_key(group), {channel: time.time()})
+        await connection.expire(self._group_key(group), self.group_expiry)
+        return added == 1
 
 
 class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
@@ -43,6 +84,61 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 
     async def refuse(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})
+
+    async def channel_layer_lost(self, event) -> None:
+        """Redis went away under an open socket (OutageAwareRedisChannelLayer): no bell can ring
+        here now, and the group it joined may be gone with Redis. Closed with 1013, so the
+        browser reconnects and resumes. Before the socket is accepted there is nothing to close:
+        `connect` finds out for itself."""
+        if getattr(self, "group", None) is None or getattr(self, "layer_lost", False):
+            return
+        self.layer_lost = True
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def group_rejoined(self, event) -> None:
+        """The socket's membership was lost and is back (`_keep_membership`); what it may
+        have missed meanwhile is the consumer's to send."""
+
+    async def _keep_membership(self) -> None:
+        rejoin = getattr(self.channel_layer, "rejoin", None)
+        if rejoin is None:  # the in-memory layer lives and dies with this process
+            return
+        while True:
+            await asyncio.sleep(MEMBERSHIP_CHECK_S)
+            try:
+                lost = await rejoin(self.group, self.channel_name)
+            except REDIS_ERRORS:
+                continue  # the receive loop finds out and closes the socket
+            if lost:
+                # Through the consumer's own channel, so it is handled in turn with the bells.
+                await self.channel_layer.send(self.channel_name, {"type": "group.rejoined"})
+
+    async def join_group_and_accept(self, group: str) -> bool:
+        """Join the group its bells ring in, then accept. Without the channel layer (Redis down)
+        the socket is accepted and closed at once with 1013 "try again later", not refused with
+        a 500: the browser retries, and resumes from the database once it is back."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except REDIS_ERRORS as error:
+            channel_layer_outage.failed(error)
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return False
+        channel_layer_outage.succeeded()
+        self.group = group
+        await self.accept()
+        self.membership_keeper = asyncio.create_task(self._keep_membership())
+        return True
+
+    async def disconnect(self, code) -> None:
+        if hasattr(self, "membership_keeper"):
+            self.membership_keeper.cancel()
+        if not hasattr(self, "group"):
+            return
+        try:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except REDIS_ERRORS as error:  # the group forgets a member it cannot reach
+            channel_layer_outage.failed(error)
 
 
 # The contract promises at least 15 minutes of replay; a shift's worth is kept.
@@ -83,20 +179,26 @@ def _next_seq(agent_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+def _ring(group: str, event: dict) -> None:
+    """A group send that never fails its caller: what it announces is stored already."""
+    if channel_layer_outage.skipping():
+        return
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except REDIS_ERRORS as error:
+        channel_layer_outage.failed(error)
+        return
+    channel_layer_outage.succeeded()
+
+
 def ring_agent(*, agent_id: int, message: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        agent_group(agent_id), {"type": "agent.message", "message": message}
-    )
+    _ring(agent_group(agent_id), {"type": "agent.message", "message": message})
 
 
 def close_agent_sockets_on_commit(*, agent_id: int) -> None:
     """The agent's session ended or they may no longer take calls: every socket of theirs closes.
     Not stored: a socket that misses it finds out on its next check."""
-    transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(
-            agent_group(agent_id), {"type": "agent.signed_out"}
-        )
-    )
+    transaction.on_commit(lambda: _ring(agent_group(agent_id), {"type": "agent.signed_out"}))
 
 
 def messages_after(*, agent_id: int, seq: int) -> list[dict]:
@@ -124,14 +226,18 @@ def announce_stats() -> None:
 
 
 def _mark_stats_changed() -> None:
-    cache.set(_STATS_CHANGED_KEY, 1, timeout=None)
+    cache_or(None, lambda: cache.set(_STATS_CHANGED_KEY, 1, timeout=None))
 
 
 def claim_stats_turn() -> bool:
     """True for the one caller, in any process, that may send the wallboard now: something
     changed, and nothing went to the group in the last second. The change mark is cleared before
     the caller reads the figures, so a change committed while it reads is marked again and goes
-    out in the next turn: none is lost."""
+    out in the next turn: none is lost. Without Redis nobody's turn comes: the wallboard waits."""
+    return cache_or(False, _claim_stats_turn)
+
+
+def _claim_stats_turn() -> bool:
     if not cache.get(_STATS_CHANGED_KEY):
         return False
     if not cache.add(_STATS_SENT_KEY, 1, timeout=STATS_INTERVAL_S):
@@ -146,6 +252,13 @@ def stats_turn_failed() -> None:
 
 
 async def send_stats(message: dict) -> None:
-    await get_channel_layer().group_send(
-        SUPERVISOR_GROUP, {"type": "stats.message", "message": message}
-    )
+    if channel_layer_outage.skipping():
+        return
+    try:
+        await get_channel_layer().group_send(
+            SUPERVISOR_GROUP, {"type": "stats.message", "message": message}
+        )
+    except REDIS_ERRORS as error:
+        channel_layer_outage.failed(error)
+        return
+    channel_layer_outage.succeeded()

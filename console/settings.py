@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from console.redis_cache import connection_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request that fails for want of PostgreSQL or Redis is answered 503, in JSON.
+    "console.integrations.unavailable.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,10 +101,14 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # After a PostgreSQL restart every pooled connection is dead: with CONN_HEALTH_CHECKS (below)
+    # Django gives the pool `check=ConnectionPool.check_connection`, so each is checked before it
+    # is handed out and the dead are discarded. A request that still gets none within `timeout`
+    # is answered 503 (console.integrations.unavailable).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
-        "timeout": 10,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT_S", default=5),
     }
     # No JIT compilation: the product's queries are short look-ups, and on estimates from stale
     # statistics (after a bulk load) PostgreSQL JIT-compiled an ingest batch's reads, about
@@ -120,6 +128,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # write lock instead of failing with "table is locked".
     # One file per test run, so that runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
+# The pool's check (above); a connection kept without a pool is checked before reuse.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -127,7 +137,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "console.realtime.OutageAwareRedisChannelLayer",
             # redis-py 8 sets a 5 s socket timeout that breaks the layer's blocking read
             # (django/channels_redis#422): idle sockets would be closed after 5 s. Its asyncio
             # pool fails at once past 100 connections: 200 agents' sockets closing together (a
@@ -138,6 +148,7 @@ if REDIS_URL:
                         "address": REDIS_URL,
                         "socket_timeout": None,
                         "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
+                        **connection_options(asyncio=True),
                     }
                 ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="console"),
@@ -149,6 +160,9 @@ if REDIS_URL:
             "BACKEND": "console.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="console"),
+            # A rate-limit count or a cached client is not worth waiting for: a Redis that does
+            # not answer within a second is treated as down (console.redis_cache.cache_or).
+            "OPTIONS": {**connection_options(), "socket_timeout": 1},
         }
     }
 else:
@@ -162,9 +176,29 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
+# A worker killed mid-task (kill -9, a lost machine) leaves its task unacknowledged: the broker
+# hands it to another worker once this has passed. Shorter than any countdown would loop them.
+CELERY_VISIBILITY_TIMEOUT_S = env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S,
+    # Workers look for such tasks this often (kombu's default: every 100 s).
+    "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT_S),
+    "unacked_restore_throttle": 1,
+}
+# Queueing a task waits at most about 0.2 s for a broker that is down (console.celery._enqueue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A worker's pool process that dies mid-task hands the task back instead of acknowledging it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Task modules beyond each app's tasks.py (autodiscovery finds only those).
 CELERY_IMPORTS = [
     "console.agents.tasks",
+    "console.calls.tasks",
     "console.integrations.tasks",
     "console.supervision.tasks",
 ]
@@ -185,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
     "roll-up-recent-days": {
         "task": "console.roll_up_recent_days",
         "schedule": 5 * 60,
+    },
+    # Calls whose events stopped (a lost `ended`, a crashed PBX) are closed, their agents freed.
+    "close-silent-calls": {
+        "task": "console.close_silent_calls",
+        "schedule": 60,
     },
     "forget-old-live-figures": {
         "task": "console.forget_old_live_figures",
@@ -291,6 +330,11 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Redis: a change made in another process (a key reissued by `manage.py simulate`) drops the
 # client from a shared cache, but could not reach the embedded default's per-process one.
 API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
+# A live or waiting call with no event for this long is closed by the sweeper (the PBX lost its
+# `ended`, or crashed); the longest real calls here last about an hour.
+CALL_SILENCE_LIMIT_MINUTES = env.int("CALL_SILENCE_LIMIT_MINUTES", default=120)
+# The wallboard flags a call waiting longer than this.
+LONG_WAIT_ALERT_SECONDS = env.int("LONG_WAIT_ALERT_SECONDS", default=120)
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 # Webhooks go by https to public addresses only. These open http and private addresses (this
 # machine, the LAN, the cloud's metadata service) for tests and a local demo, never production.

@@ -1,5 +1,6 @@
-"""What an agent records on a call besides its events: the wrap-up (code and disposition) and,
-when the number did not say, who the caller is."""
+"""What is recorded on a call besides its events: the wrap-up (code and disposition), who the
+caller is when the number did not say, and why the console ended it when the telephony system
+did not."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,3 +31,10 @@ def name_the_caller(*, contact: Contact, customer, picked_by) -> Contact:
     )
     contact.refresh_from_db()
     return contact
+
+
+def record_end_reason(*, contact: Contact, reason: str) -> None:
+    """Why the console ended the contact (an EndReason): kept apart from the leg's times, which
+    a replay of the call's events writes again."""
+    contact.end_reason = reason
+    Contact.objects.filter(pk=contact.pk).update(end_reason=reason)

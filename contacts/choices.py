@@ -1,5 +1,6 @@
-"""The contacts room's codes: desks, channels, a contact's states, telephony event types, case
-kinds and statuses. Apart from the models so that pure modules (handle_time) can use them."""
+"""The contacts room's codes: desks, channels, a contact's states, telephony event types, why
+the console ended a contact, case kinds and statuses. Apart from the models so that pure modules
+(handle_time) can use them."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,13 @@ class ContactState(models.TextChoices):
     ENDED = "ended", _("After-call work")
     WRAPPED_UP = "wrapped_up", _("Done")
     ABANDONED = "abandoned", _("Abandoned")
+
+
+class EndReason(models.TextChoices):
+    """Why the console, not the telephony system, ended a contact (blank: the system did)."""
+
+    SILENT = "silent", _("Closed after no call events for too long")
+    CLOSED_BY_AGENT = "closed_by_agent", _("Closed by the agent: the phone system never ended it")
 
 
 class CallEventType(models.TextChoices):

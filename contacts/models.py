@@ -12,6 +12,7 @@ from contacts.choices import (
     Channel,
     ContactState,
     Desk,
+    EndReason,
 )
 from contacts.handle_time import handle_seconds, talk_hold_and_after_call_work
 from customers.models import Customer
@@ -24,6 +25,7 @@ __all__ = [
     "Channel",
     "ContactState",
     "Desk",
+    "EndReason",
 ]
 
 
@@ -106,6 +108,9 @@ class Contact(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     wrapped_up_at = models.DateTimeField(_("wrapped up at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=EndReason.choices, blank=True
+    )
     hold_seconds = models.FloatField(_("hold (s)"), default=0)
     wrap_up_code = models.ForeignKey(WrapUpCode, null=True, blank=True, on_delete=models.PROTECT)
     disposition = models.CharField(_("disposition"), max_length=200, blank=True)

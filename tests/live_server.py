@@ -92,10 +92,10 @@ def stop_daphne(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_daphne(**extra_environment: str):
+def running_daphne(log_path: Path | None = None, **extra_environment: str):
     """Yields the base URL of a Daphne serving the current test database."""
     port = free_port()
-    process = start_daphne(port=port, **extra_environment)
+    process = start_daphne(port=port, log_path=log_path, **extra_environment)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

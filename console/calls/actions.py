@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from console.calls.events import CallEventOutcome, handle_call_event
 from console.calls.screen import refresh_screens
+from console.calls.stranded import close_call
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import WrapUpError, name_the_caller, set_wrap_up
-from contacts.models import CallEventType, Contact, ContactState, Queue
+from contacts.models import CallEventType, Contact, ContactState, EndReason, Queue
 from contacts.notes import add_note
 from customers.queries import current_customer
 
@@ -54,6 +55,16 @@ def hang_up(*, user, contact_id) -> CallEventOutcome:
     if contact.state not in (ContactState.ANSWERED, ContactState.HOLD, ContactState.OFFERED):
         raise AgentActionError("The call is not in progress.")
     return _console_event(contact, CallEventType.ENDED)
+
+
+@transaction.atomic
+def close_stranded_call(*, user, contact_id) -> None:
+    """The agent ends a call the telephony system never ended (its `ended` was lost): the leg
+    is closed with that reason, and the agent goes on to after-call work as after any call."""
+    contact = own_contact(user=user, contact_id=contact_id)
+    if contact.state not in (ContactState.ANSWERED, ContactState.HOLD, ContactState.OFFERED):
+        raise AgentActionError("The call is not in progress.")
+    close_call(contact=contact, reason=EndReason.CLOSED_BY_AGENT, end_after_call_work=False)
 
 
 def toggle_hold(*, user, contact_id) -> CallEventOutcome:

@@ -59,13 +59,7 @@ class AgentConsumer(JsonFramesConsumer):
             return
         self.agent_id, self.last_sent = found
         self.checked_at = time.monotonic()
-        self.group = agent_group(self.agent_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.join_group_and_accept(agent_group(self.agent_id))
 
     async def _session_ended(self) -> bool:
         """Check the session again; when it ended, close the socket and say so."""
@@ -121,6 +115,11 @@ class AgentConsumer(JsonFramesConsumer):
             return
         await self.send_json(message)
         self.last_sent = message["seq"]
+
+    async def group_rejoined(self, event) -> None:
+        """Bells rung while Redis had forgotten this socket went to nobody: send what was
+        stored meanwhile."""
+        await self._send_stored_after(self.last_sent)
 
     async def agent_signed_out(self, event) -> None:
         await self.close(code=CLOSE_NOT_SIGNED_IN)

@@ -175,6 +175,7 @@ def _form_action(form_class, action):
 answer_call = _simple_action(actions.answer_call)
 toggle_hold = _simple_action(actions.toggle_hold)
 hang_up = _simple_action(actions.hang_up)
+close_stranded_call = _simple_action(actions.close_stranded_call)
 transfer_call = _form_action(TransferForm, actions.transfer_call)
 record_wrap_up = _form_action(WrapUpForm, actions.record_wrap_up)
 write_note = _form_action(NoteForm, actions.write_note)
@@ -185,6 +186,7 @@ CONTACT_ACTIONS = {
     "answer": answer_call,
     "hold": toggle_hold,
     "hang-up": hang_up,
+    "close-stranded": close_stranded_call,
     "transfer": transfer_call,
     "wrap-up": record_wrap_up,
     "note": write_note,

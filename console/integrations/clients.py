@@ -27,6 +27,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from console.integrations.models import ApiClient, ApiScope
+from console.redis_cache import cache_or
 
 KEY_PREFIX = "cck_"
 
@@ -80,8 +81,9 @@ def forget_cached_clients(key_hashes: list[str]) -> None:
     """Drop clients from the cache now and again when the transaction commits: a request that
     read the client before the change committed may have put the old one back meanwhile."""
     keys = [_cache_key(key_hash) for key_hash in key_hashes]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # With Redis away, what it held is gone or expires within API_CLIENT_CACHE_SECONDS.
+    cache_or(None, lambda: cache.delete_many(keys))
+    transaction.on_commit(lambda: cache_or(None, lambda: cache.delete_many(keys)))
 
 
 def forget_changed_client(sender, instance: ApiClient, **kwargs) -> None:
@@ -92,17 +94,17 @@ def forget_changed_client(sender, instance: ApiClient, **kwargs) -> None:
 def client_for_key(key: str) -> ApiClient | None:
     """Every API request needs its client: taken from the cache when it is shared by every process
     (settings.API_CLIENT_CACHE_SECONDS), read from the database otherwise. A change to a client
-    drops it from the cache at once (forget_cached_clients)."""
+    drops it from the cache at once (forget_cached_clients). Without Redis, from the database."""
     key_hash = ApiClient.hash_key(key)
     cached_for = settings.API_CLIENT_CACHE_SECONDS
-    client = cache.get(_cache_key(key_hash)) if cached_for else None
+    client = cache_or(None, lambda: cache.get(_cache_key(key_hash))) if cached_for else None
     if client is None:
         # Unknown keys are not remembered: anyone could fill the cache with them.
         client = ApiClient.objects.filter(key_hash=key_hash).first()
         if client is None:
             return None
         if cached_for:
-            cache.set(_cache_key(key_hash), client, timeout=cached_for)
+            _cache_client(key_hash, client, timeout=cached_for)
     if not client.is_active:
         return None
     now = timezone.now()
@@ -111,8 +113,12 @@ def client_for_key(key: str) -> ApiClient | None:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
         if cached_for:
-            cache.set(_cache_key(key_hash), client, timeout=cached_for)
+            _cache_client(key_hash, client, timeout=cached_for)
     return client
+
+
+def _cache_client(key_hash: str, client: ApiClient, *, timeout: int) -> None:
+    cache_or(None, lambda: cache.set(_cache_key(key_hash), client, timeout=timeout))
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -209,6 +215,8 @@ def request_address(request) -> str:
 class ClientRateThrottle(BaseThrottle):
     """A fixed one-minute window per client (or person, or address) counted with an atomic
     increment in the cache (Redis INCR in production), unlike DRF's read-modify-write throttles.
+    While Redis is unreachable nothing is counted and every request is let through: refusing
+    the telephony system's events for want of a counter would stop the calls (fail open).
     """
 
     window_seconds = 60
@@ -223,15 +231,18 @@ class ClientRateThrottle(BaseThrottle):
             who = f"ip:{self.get_ident(request)}"
         window = int(time.time() // self.window_seconds)
         key = f"api-rate:{who}:{window}"
+        count = cache_or(0, lambda: self._count(key))
+        self.retry_after = self.window_seconds - int(time.time()) % self.window_seconds
+        return count <= settings.API_RATE_LIMIT_PER_MINUTE
+
+    def _count(self, key: str) -> int:
         # Increment first: only a window's first request also needs the `add` (with Redis, two
         # round trips instead of three on every other request).
         try:
-            count = cache.incr(key)
+            return cache.incr(key)
         except ValueError:  # the window's first request, unless another made the key meanwhile
             first = cache.add(key, 1, timeout=self.window_seconds * 2)
-            count = 1 if first else cache.incr(key)
-        self.retry_after = self.window_seconds - int(time.time()) % self.window_seconds
-        return count <= settings.API_RATE_LIMIT_PER_MINUTE
+            return 1 if first else cache.incr(key)
 
     def get_ident(self, request) -> str:
         return request_address(request)

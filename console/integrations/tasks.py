@@ -19,9 +19,17 @@ def forget_old_idempotency_keys_task() -> int:
 
 
 @shared_task(
-    bind=True, name="console.deliver_webhook", acks_late=True, max_retries=MAX_ATTEMPTS - 1
+    bind=True,
+    name="console.deliver_webhook",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_ATTEMPTS - 1,
 )
 def deliver_webhook_task(self, delivery_id: int) -> None:
+    """Acknowledged only once done, and handed back if the worker dies: a `kill -9` mid-delivery
+    loses nothing. Doubles nothing either: `attempt_delivery` locks the delivery's row and skips
+    one already delivered, so the task redelivered, or queued twice, sends it once more only if
+    the first send never finished (the receiver then sees the same `X-Console-Delivery` id)."""
     delivery = attempt_delivery(delivery_id)
     if delivery is not None and delivery.status == DeliveryStatus.PENDING:
         raise self.retry(countdown=retry_delay_s(delivery.attempts))

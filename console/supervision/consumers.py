@@ -37,17 +37,15 @@ class SupervisorConsumer(JsonFramesConsumer):
         if not await _may_watch_wallboard(user.pk):
             await self.close(code=CLOSE_NOT_A_SUPERVISOR)
             return
-        self.group = supervisor_group()
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        if not await self.join_group_and_accept(supervisor_group()):
+            return
         await self.send_json(await database_sync_to_async(wallboard_snapshot)())
         self.ticker = asyncio.create_task(self._tick(user.pk))
 
     async def disconnect(self, code) -> None:
         if hasattr(self, "ticker"):
             self.ticker.cancel()
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)
 
     async def _tick(self, user_id: int) -> None:
         loop = asyncio.get_running_loop()

@@ -221,6 +221,8 @@ def _wallboard_labels() -> dict:
         },
         "offered": _("Offered"),
         "longest_wait": _("Longest wait"),
+        # "{seconds}" is filled in by the script.
+        "long_wait": _("Waiting over {seconds} s"),
         "answered": _("Answered"),
         "abandoned": _("Abandoned"),
         "aht": _("AHT (s)"),

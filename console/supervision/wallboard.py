@@ -6,10 +6,11 @@ supervision.live_figures (at most 24 rows a queue), the calls live now and the a
 """
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -106,6 +107,8 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
         if call["agent_id"] is not None:
             call_of_agent[call["agent_id"]] = call  # the latest offered wins
 
+    # Calls waiting past the alert threshold: a supervisor moves agents before callers give up.
+    long_wait_since = now - timedelta(seconds=settings.LONG_WAIT_ALERT_SECONDS)
     queue_entries = []
     for queue in queues:
         oldest = min(waiting[queue.pk], default=None)
@@ -115,6 +118,7 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
                 "label": queue.label or queue.name,
                 "desk": queue.desk,
                 "waiting": len(waiting[queue.pk]),
+                "waiting_too_long": sum(1 for at in waiting[queue.pk] if at < long_wait_since),
                 "longest_wait_s": _seconds_since(oldest, now) or 0,
                 "oldest_waiting_since": _iso(oldest),
                 "service_level_seconds": queue.service_level_seconds,
@@ -148,6 +152,7 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
         "at": _iso(now),
         "day": today.isoformat(),
         "agents": by_state,
+        "long_wait_alert_s": settings.LONG_WAIT_ALERT_SECONDS,
         "queues": queue_entries,
         "desks": _desk_entries(queues, per_queue, waiting, by_desk_state, now),
         "roster": roster,

@@ -97,6 +97,23 @@
     return box;
   }
 
+  // A call waiting past the threshold is flagged in its queue's row, the clock moving it there.
+  const waitsTooLong = (entry) => entry.waiting > 0 && entry.longest_wait_s + elapsed() > stats.long_wait_alert_s;
+
+  function longWaitCell(queue) {
+    const cell = element("td", waitClock(queue), { "data-figure": "longest_wait", class: "number" });
+    markLongWait(cell, queue);
+    return cell;
+  }
+
+  function markLongWait(cell, queue) {
+    const alert = waitsTooLong(queue);
+    cell.classList.toggle("long-wait", alert);
+    cell.title = alert ? labels.long_wait.replace("{seconds}", String(stats.long_wait_alert_s)) : "";
+    if (alert) cell.dataset.alert = "long_wait";
+    else delete cell.dataset.alert;
+  }
+
   function queueRow(queue) {
     const row = element("tr", null, { "data-queue": queue.name });
     const cell = (value, figure, numeric = true) =>
@@ -105,7 +122,7 @@
       cell(queue.label, null, false),
       cell(deskName(queue.desk), null, false),
       cell(String(queue.waiting), "waiting"),
-      cell(waitClock(queue), "longest_wait"),
+      longWaitCell(queue),
       cell(String(queue.answered_today), "answered_today"),
       cell(String(queue.abandoned_today), "abandoned_today"),
       cell(seconds(queue.aht_s), "aht_s"),
@@ -154,7 +171,10 @@
     const byName = Object.fromEntries(stats.queues.map((queue) => [queue.name, queue]));
     for (const row of document.querySelectorAll("#queue-rows tr")) {
       const queue = byName[row.dataset.queue];
-      if (queue) row.querySelector('[data-figure="longest_wait"]').textContent = waitClock(queue);
+      if (!queue) continue;
+      const cell = row.querySelector('[data-figure="longest_wait"]');
+      cell.textContent = waitClock(queue);
+      markLongWait(cell, queue);
     }
     const byDesk = Object.fromEntries(stats.desks.map((desk) => [desk.desk, desk]));
     for (const box of document.querySelectorAll("#desk-tiles [data-desk]")) {

@@ -21,7 +21,11 @@ print(json.dumps({
     "name": str(settings.DATABASES["default"]["NAME"]),
     "pool": "pool" in settings.DATABASES["default"].get("OPTIONS", {}),
     "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
-    "channel_hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
+    "channel_hosts": [
+        {name: type(value).__module__ + "." + type(value).__name__ if name == "retry" else value
+         for name, value in host.items() if name != "retry_on_error"}
+        for host in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])
+    ] or None,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "broker": settings.CELERY_BROKER_URL,
     "debug": settings.DEBUG,
@@ -64,10 +68,18 @@ def test_embedded_default_without_environment():
 def test_redis_url_switches_channel_layer_and_broker():
     settings = read_settings(DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3")
 
-    assert settings["channel_layer"] == "channels_redis.core.RedisChannelLayer"
+    assert settings["channel_layer"] == "console.realtime.OutageAwareRedisChannelLayer"
     # No socket timeout: redis-py 8's default closes idle websockets (channels_redis#422).
+    # Connections that died in a Redis restart are checked and tried again (redis-py's Retry).
     assert settings["channel_hosts"] == [
-        {"address": "redis://127.0.0.1:6379/3", "socket_timeout": None, "max_connections": 2000}
+        {
+            "address": "redis://127.0.0.1:6379/3",
+            "socket_timeout": None,
+            "max_connections": 2000,
+            "retry": "redis.asyncio.retry.Retry",
+            "health_check_interval": 5,
+            "socket_connect_timeout": 1,
+        }
     ]
     assert settings["eager"] is False
     assert settings["broker"] == "redis://127.0.0.1:6379/3"
