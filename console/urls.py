@@ -13,6 +13,8 @@ from console.customer_records import pages as customer_pages
 from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
 from console.telephony import api as telephony_api
+from console.touchpoints import api as touchpoints_api
+from console.touchpoints import pages as touchpoint_pages
 
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
@@ -50,6 +52,12 @@ api_v1 = [
     path("tickets/<uuid:case_id>/close", service_desk_api.TicketCloseApi.as_view()),
     path("webhooks", service_desk_api.WebhookListCreateApi.as_view(), name="api-webhooks"),
     path("webhooks/<int:subscription_id>", service_desk_api.WebhookDeleteApi.as_view()),
+    path("interactions", touchpoints_api.InteractionCreateApi.as_view(), name="api-interactions"),
+    path(
+        "interactions/batch",
+        touchpoints_api.InteractionBatchApi.as_view(),
+        name="api-interactions-batch",
+    ),
 ]
 
 # One URL per agent action on a contact (`agent-contact-<action>`), each answering JSON.
@@ -88,6 +96,16 @@ pages = [
         "incidents/<uuid:case_id>/customer",
         customer_pages.unresolved_incident_assign,
         name="unresolved-incident-assign",
+    ),
+    path(
+        "touchpoints/unresolved/",
+        touchpoint_pages.unresolved_touchpoint_list,
+        name="unresolved-touchpoints",
+    ),
+    path(
+        "touchpoints/<uuid:contact_id>/customer",
+        touchpoint_pages.unresolved_touchpoint_assign,
+        name="unresolved-touchpoint-assign",
     ),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
     path("wallboard/", supervision_pages.wallboard, name="wallboard"),

@@ -16,6 +16,7 @@ class ApiScope(models.TextChoices):
     READ = "read", _("Read customers and records")
     TICKETS = "tickets", _("Service tickets")
     WEBHOOKS = "webhooks", _("Webhook subscriptions")
+    INTERACTIONS = "interactions", _("Touchpoints from other channels")
 
 
 class ApiClient(models.Model):

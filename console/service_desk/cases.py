@@ -2,7 +2,7 @@
 through the contacts room's case lifecycle, then tells the integrators (webhooks) and, when the
 customer is on a call right now, the agent's screen (console.calls.screen)."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -20,7 +20,8 @@ from contacts.cases import (
 )
 from contacts.models import Case, CaseKind, CaseStatus, Desk
 from contacts.representations import case_json
-from customers.queries import current_customer, customer_by_reference
+from customers.queries import current_customer
+from customers.references import CustomerReference
 
 # How long the service center has to settle an ATM incident.
 ATM_INCIDENT_DUE = timedelta(days=3)
@@ -30,24 +31,6 @@ ATM_INCIDENT_KINDS = [
     CaseKind.DEPOSIT_MISMATCH,
     CaseKind.DEVICE_ERROR,
 ]
-
-
-@dataclass(frozen=True)
-class CustomerReference:
-    """How an outside system names a customer: the customer number, its own record id, or a
-    card's last four digits with the holder's name. Empty when it named nobody."""
-
-    customer_number: str = ""
-    system: str = ""
-    external_id: str = ""
-    card_last4: str = ""
-    name: str = ""
-
-    def __bool__(self) -> bool:
-        return any(asdict(self).values())
-
-    def customer(self):
-        return customer_by_reference(**asdict(self)) if self else None
 
 
 @dataclass(frozen=True)
@@ -97,9 +80,7 @@ def report_atm_incident(*, source: str, incident: AtmIncidentInput) -> CaseOutco
     customer = incident.customer.customer()
     details = incident.details()
     if incident.customer and customer is None:
-        details["unresolved_reference"] = {
-            key: value for key, value in asdict(incident.customer).items() if value
-        }
+        details["unresolved_reference"] = incident.customer.as_json()
     opened = open_case(
         kind=incident.type,
         owner_desk=Desk.SERVICE_CENTER,
