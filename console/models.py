@@ -4,6 +4,13 @@ here."""
 
 from console.agents.models import Agent, AgentMessage, AgentStateChange
 from console.audit.models import ViewAudit
+from console.follow_ups.models import (
+    ChannelConsent,
+    FollowUp,
+    FollowUpRule,
+    MessageTemplate,
+    Survey,
+)
 from console.integrations.models import (
     ApiClient,
     IdempotencyKey,
@@ -26,16 +33,21 @@ __all__ = [
     "AgentMessage",
     "AgentStateChange",
     "ApiClient",
+    "ChannelConsent",
     "ConnectContactRecord",
     "DailyContactRollup",
+    "FollowUp",
+    "FollowUpRule",
     "HourlyContactRollup",
     "IdempotencyKey",
     "LiveContactFigures",
     "LiveQueueFigures",
+    "MessageTemplate",
     "PlatformAgent",
     "PlatformQueue",
     "RolledUpDay",
     "Supervision",
+    "Survey",
     "ViewAudit",
     "WebhookAttempt",
     "WebhookDelivery",

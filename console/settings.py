@@ -163,6 +163,7 @@ CELERY_IMPORTS = [
     "console.agents.tasks",
     "console.integrations.tasks",
     "console.supervision.tasks",
+    "console.follow_ups.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
     "resend-overdue-webhooks": {
@@ -182,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.roll_up_recent_days",
         "schedule": 5 * 60,
     },
+    # Follow-ups held back by quiet hours or the one-a-day rule, and retries after a failure.
+    "send-due-follow-ups": {
+        "task": "console.send_due_follow_ups",
+        "schedule": 5 * 60,
+    },
     "forget-old-live-figures": {
         "task": "console.forget_old_live_figures",
         "schedule": 6 * 60 * 60,
@@ -194,6 +200,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Follow-up mail through Django's mail framework: SMTP when EMAIL_HOST is set, else printed to
+# the console (the embedded default).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587 if EMAIL_HOST else 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@console.example.jp")
+FOLLOW_UP_MAIL_DOMAIN = env.str("FOLLOW_UP_MAIL_DOMAIN", default="console.example.jp")
+# LINE Messaging API: the channel's access token (push) and secret (webhook signatures).
+LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
+LINE_API_HOST = env.str("LINE_API_HOST", default="https://api.line.me")
+# Where customers open survey links from.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -303,6 +335,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountKindEnum": "customers.models.AccountKind",
         "CaseKindEnum": "contacts.models.CaseKind",
+        "DeskEnum": "contacts.models.Desk",
+        "ChannelEnum": "contacts.models.Channel",
+        "TouchpointChannelEnum": "contacts.choices.TOUCHPOINT_CHANNEL_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

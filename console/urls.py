@@ -10,6 +10,7 @@ from console.calls import api as calls_api
 from console.calls import pages as call_pages
 from console.customer_records import api as customer_records_api
 from console.customer_records import pages as customer_pages
+from console.follow_ups import pages as follow_up_pages
 from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
 from console.telephony import api as telephony_api
@@ -58,6 +59,7 @@ api_v1 = [
         touchpoints_api.InteractionBatchApi.as_view(),
         name="api-interactions-batch",
     ),
+    path("line/webhook", touchpoints_api.LineWebhookApi.as_view(), name="api-line-webhook"),
 ]
 
 # One URL per agent action on a contact (`agent-contact-<action>`), each answering JSON.
@@ -108,6 +110,7 @@ pages = [
         name="unresolved-touchpoint-assign",
     ),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
+    path("survey/<str:token>/", follow_up_pages.survey, name="survey"),
     path("wallboard/", supervision_pages.wallboard, name="wallboard"),
     path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
     path("reports/", supervision_pages.contact_reports, name="contact-reports"),

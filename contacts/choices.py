@@ -34,6 +34,7 @@ TOUCHPOINT_CHANNELS = [
     Channel.SMS,
     Channel.CHAT,
 ]
+TOUCHPOINT_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in TOUCHPOINT_CHANNELS]
 
 
 class Direction(models.TextChoices):

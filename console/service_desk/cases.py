@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from console.calls.screen import refresh_screens
+from console.follow_ups.rules import plan_after_case_closed
 from console.integrations.models import ApiScope, WebhookEvent
 from console.integrations.webhook_emitting import emit_event
 from contacts.cases import (
@@ -130,6 +131,8 @@ def update_case_status(*, case_id, status: str) -> Case:
     if case.status != before:
         closed = status == CaseStatus.CLOSED
         _case_changed(case, WebhookEvent.CASE_CLOSED if closed else WebhookEvent.CASE_UPDATED)
+        if closed:
+            plan_after_case_closed(case=case)
     return case
 
 

@@ -3,8 +3,15 @@
 
 from dataclasses import dataclass
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
-from rest_framework import serializers
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +20,14 @@ from console.touchpoints.interactions import (
     record_interaction,
     record_interactions,
 )
-from contacts.models import TOUCHPOINT_CHANNELS, Desk, Direction
+from console.touchpoints.line_replies import (
+    LineSignatureMismatch,
+    NotALineWebhook,
+    line_events,
+    record_line_replies,
+)
+from contacts.choices import TOUCHPOINT_CHANNEL_CHOICES
+from contacts.models import Desk, Direction
 from customers.references import CustomerReference
 from customers.validation import (
     BusinessDateTimeField,
@@ -40,6 +54,16 @@ INTERACTION_EXAMPLE = {
 }
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false only: DRF would also take 0, 1, "yes" and "off", which the schema says a
+    boolean is not."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class InteractionCustomerInput(StrictSerializer):
     """Name the customer as ATM incidents do: the customer number; a source system's record id
     (`system` + `external_id`); or a card's last four digits with the holder's name."""
@@ -57,18 +81,29 @@ class InteractionSerializer(StrictSerializer):
         r"^[a-z][a-z0-9_\-]{0,63}$", help_text="The recording system, e.g. member_app, web, branch"
     )
     external_id = serializers.CharField(max_length=128, help_text="Unique within the source")
-    channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in TOUCHPOINT_CHANNELS])
+    channel = serializers.ChoiceField(choices=TOUCHPOINT_CHANNEL_CHOICES)
     direction = serializers.ChoiceField(choices=Direction.choices)
     occurred_at = BusinessDateTimeField()
-    customer = InteractionCustomerInput()
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     desk = serializers.ChoiceField(choices=Desk.choices, required=False)
+    customer = InteractionCustomerInput(required=False)
+    in_reply_to = serializers.RegexField(
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        required=False,
+        help_text="The follow-up message this answers or bounces (the id in its Message-ID, "
+        "<follow-up-ID@...>); then the customer may be left out",
+    )
+    bounced = JsonBooleanField(
+        required=False, help_text="true: the message in in_reply_to could not be delivered"
+    )
 
 
-def _customer_named(customer: dict) -> None:
+def _customer_named(data: dict) -> None:
+    customer = data.get("customer", {})
     complete = (
-        customer.get("customer_number")
+        data.get("in_reply_to")
+        or customer.get("customer_number")
         or (customer.get("system") and customer.get("external_id"))
         or (customer.get("card_last4") and customer.get("name"))
     )
@@ -76,7 +111,8 @@ def _customer_named(customer: dict) -> None:
         raise serializers.ValidationError(
             {
                 "customer": [
-                    "Give customer_number, or system and external_id, or card_last4 and name."
+                    "Give customer_number, or system and external_id, or card_last4 and name "
+                    "(or in_reply_to)."
                 ]
             }
         )
@@ -86,7 +122,13 @@ _quickly_validated = quick_validator(InteractionSerializer())
 
 
 def _interaction(data: dict) -> InteractionInput:
-    return InteractionInput(**{**data, "customer": CustomerReference(**data["customer"])})
+    return InteractionInput(
+        **{
+            **data,
+            "customer": CustomerReference(**data.get("customer", {})),
+            "in_reply_to": data.get("in_reply_to", ""),
+        }
+    )
 
 
 def _validated_row(row, serializer: InteractionSerializer) -> InteractionInput:
@@ -94,7 +136,7 @@ def _validated_row(row, serializer: InteractionSerializer) -> InteractionInput:
         data = _quickly_validated(row)
     except NotPlain:
         data = serializer.run_validation(row)
-    _customer_named(data["customer"])
+    _customer_named(data)
     return _interaction(data)
 
 
@@ -171,7 +213,7 @@ class InteractionCreateApi(APIView):
     )
     def post(self, request):
         data = validated(InteractionSerializer, request.data)
-        _customer_named(data["customer"])
+        _customer_named(data)
         outcome = record_interaction(interaction=_interaction(data))
         return Response(outcome.as_json(), status=201 if outcome.created else 200)
 
@@ -227,3 +269,41 @@ class InteractionBatchApi(APIView):
         return Response(
             {"results": [outcome.as_json() for outcome in outcomes], "errors": checked.errors}
         )
+
+
+class LineWebhookApi(APIView):
+    """The LINE Messaging API webhook: what customers write back to our messages. Signed by LINE
+    (`X-Line-Signature`: base64 HMAC-SHA256 of the body with the channel secret,
+    settings.LINE_CHANNEL_SECRET), checked with the SDK; each text message becomes an inbound
+    touchpoint on the timeline of the customer whose LINE user id it is. Answers 200."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        operation_id="line_webhook",
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("X-Line-Signature", str, OpenApiParameter.HEADER, required=True)
+        ],
+        responses={200: None},
+        auth=[],
+    )
+    def post(self, request):
+        if not settings.LINE_CHANNEL_SECRET:
+            raise exceptions.PermissionDenied("LINE is not configured.")
+        signature = request.META.get("HTTP_X_LINE_SIGNATURE", "")
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError("The body is not UTF-8.") from error
+        try:
+            events = line_events(
+                body=body, signature=signature, channel_secret=settings.LINE_CHANNEL_SECRET
+            )
+        except LineSignatureMismatch as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except NotALineWebhook as error:
+            raise exceptions.ParseError(str(error)) from error
+        record_line_replies(events=events)
+        return Response(status=200)

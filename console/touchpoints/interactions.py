@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from console.calls.screen import refresh_screens
+from console.follow_ups.sending import customers_of_follow_ups, record_bounces
 from contacts.models import Touchpoint
 from contacts.touchpoints import (
     TouchpointRecord,
@@ -30,6 +31,10 @@ class InteractionInput:
     body: str = ""
     desk: str = ""
     customer: CustomerReference = field(default_factory=CustomerReference)
+    # The follow-up this answers or bounces (its id, as in the mail's Message-ID); it names the
+    # customer when the sender knows only the message.
+    in_reply_to: str = ""
+    bounced: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,14 @@ class InteractionOutcome:
 @transaction.atomic
 def record_interactions(*, interactions: list[InteractionInput]) -> list[InteractionOutcome]:
     """The keys (source, external_id) must be distinct; the API refuses a batch that repeats one."""
-    customers = customers_by_references([interaction.customer for interaction in interactions])
+    replies = [i.in_reply_to for i in interactions if i.in_reply_to]
+    recipients = customers_of_follow_ups(replies) if replies else {}
+    references = [
+        interaction.customer
+        or CustomerReference(customer_id=recipients.get(interaction.in_reply_to, ""))
+        for interaction in interactions
+    ]
+    customers = customers_by_references(references)
     recorded = record_touchpoints(
         records=[
             TouchpointRecord(
@@ -64,17 +76,28 @@ def record_interactions(*, interactions: list[InteractionInput]) -> list[Interac
                 body=interaction.body,
                 desk=interaction.desk,
                 customer=customer,
-                unresolved_reference={} if customer else interaction.customer.as_json(),
+                unresolved_reference={} if customer else _as_sent(interaction),
             )
             for interaction, customer in zip(interactions, customers, strict=True)
         ]
     )
+    bounced = [i.in_reply_to for i in interactions if i.bounced and i.in_reply_to]
+    if bounced:
+        record_bounces(follow_up_ids=bounced)
     refresh_screens(
         customer_ids={
             outcome.touchpoint.contact.customer_id for outcome in recorded if outcome.created
         }
     )
     return [InteractionOutcome(touchpoint=r.touchpoint, created=r.created) for r in recorded]
+
+
+def _as_sent(interaction: InteractionInput) -> dict:
+    """How the sender named the customer, for a steward to read."""
+    sent = interaction.customer.as_json()
+    if interaction.in_reply_to:
+        sent["in_reply_to"] = interaction.in_reply_to
+    return sent
 
 
 def record_interaction(*, interaction: InteractionInput) -> InteractionOutcome:
