@@ -13,6 +13,7 @@ from console.customer_records import pages as customer_pages
 from console.follow_ups import pages as follow_up_pages
 from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
+from console.supervision import satisfaction_pages
 from console.telephony import api as telephony_api
 from console.touchpoints import api as touchpoints_api
 from console.touchpoints import pages as touchpoint_pages
@@ -117,6 +118,7 @@ pages = [
     path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
     path("reports/roll-up", supervision_pages.roll_up_again, name="contact-reports-roll-up"),
     path("reports/compare/", supervision_pages.comparison, name="comparison"),
+    path("reports/satisfaction/", satisfaction_pages.satisfaction, name="satisfaction-report"),
     path("reports/compare.csv", supervision_pages.comparison_csv, name="comparison-csv"),
 ]
 
