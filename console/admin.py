@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from console.audit.models import SignInLockout, ViewAlert
+from console.follow_ups import admin as follow_ups_admin  # noqa: F401  (registers templates, rules)
 from console.integrations.clients import revoke_api_clients
 from console.integrations.models import (
     ApiClient,

@@ -42,6 +42,23 @@ SOURCE_SYSTEMS = {
 }
 
 
+# One mark per channel, beside its words on the timeline and in the screen pop, so a glance
+# tells a branch visit from an app request.
+CHANNEL_ICONS = {
+    Channel.PHONE: "☎",
+    Channel.ATM: "🏧",
+    Channel.TICKET: "🎫",
+    Channel.CHAT: "💬",
+    Channel.MAIL: "✉",
+    Channel.WEB: "🌐",
+    Channel.APP: "📱",
+    Channel.BRANCH: "🏢",
+    Channel.LINE: "🟩",
+    Channel.EMAIL: "📧",
+    Channel.SMS: "📨",
+}
+
+
 def label_of(labels: dict, code) -> str:
     """The label for a code, or the code itself when none is known."""
     return str(labels.get(code, code)) if code else ""
@@ -64,4 +81,6 @@ def script_labels() -> dict:
         "desks": plain(Desk.choices),
         "match_rules": plain(MATCH_RULES),
         "source_systems": plain(SOURCE_SYSTEMS),
+        "channel_icons": plain(CHANNEL_ICONS),
+        "since_last_call": str(_("Since the last call (other channels, 7 days)")),
     }

@@ -4,6 +4,13 @@ here."""
 
 from console.agents.models import Agent, AgentMessage, AgentStateChange
 from console.audit.models import SignInLockout, ViewAlert, ViewAudit
+from console.follow_ups.models import (
+    ChannelConsent,
+    FollowUp,
+    FollowUpRule,
+    MessageTemplate,
+    Survey,
+)
 from console.integrations.models import (
     ApiClient,
     IdempotencyKey,
@@ -26,17 +33,22 @@ __all__ = [
     "AgentMessage",
     "AgentStateChange",
     "ApiClient",
+    "ChannelConsent",
     "ConnectContactRecord",
     "DailyContactRollup",
+    "FollowUp",
+    "FollowUpRule",
     "HourlyContactRollup",
     "IdempotencyKey",
     "LiveContactFigures",
     "LiveQueueFigures",
+    "MessageTemplate",
     "PlatformAgent",
     "PlatformQueue",
     "RolledUpDay",
     "SignInLockout",
     "Supervision",
+    "Survey",
     "ViewAlert",
     "ViewAudit",
     "WebhookAttempt",

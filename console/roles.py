@@ -44,6 +44,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_webhookattempt",
         "console.view_webhooksubscription",
         "console.change_webhooksubscription",
+        # Follow-ups: the admins write what customers are sent and when.
+        "console.view_messagetemplate",
+        "console.add_messagetemplate",
+        "console.change_messagetemplate",
+        "console.view_followuprule",
+        "console.add_followuprule",
+        "console.change_followuprule",
+        "console.delete_followuprule",
+        "console.view_followup",
     ],
 }
 ROLES = list(ROLE_PERMISSIONS)

@@ -201,6 +201,7 @@ CELERY_IMPORTS = [
     "console.calls.tasks",
     "console.integrations.tasks",
     "console.supervision.tasks",
+    "console.follow_ups.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
     "resend-overdue-webhooks": {
@@ -224,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
     "close-silent-calls": {
         "task": "console.close_silent_calls",
         "schedule": 60,
+    },
+    # Follow-ups held back by quiet hours or the one-a-day rule, and retries after a failure.
+    "send-due-follow-ups": {
+        "task": "console.send_due_follow_ups",
+        "schedule": 5 * 60,
     },
     "forget-old-live-figures": {
         "task": "console.forget_old_live_figures",
@@ -254,6 +260,32 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "console.integrations.clients.request_address"
 AXES_LOCKOUT_CALLABLE = "console.views.locked_out"
+# Follow-up mail through Django's mail framework: SMTP when EMAIL_HOST is set, else printed to
+# the console (the embedded default).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587 if EMAIL_HOST else 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@console.example.jp")
+FOLLOW_UP_MAIL_DOMAIN = env.str("FOLLOW_UP_MAIL_DOMAIN", default="console.example.jp")
+# LINE Messaging API: the channel's access token (push) and secret (webhook signatures).
+LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
+LINE_API_HOST = env.str("LINE_API_HOST", default="https://api.line.me")
+# Where customers open survey links from.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -374,6 +406,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountKindEnum": "customers.models.AccountKind",
         "CaseKindEnum": "contacts.models.CaseKind",
+        "DeskEnum": "contacts.models.Desk",
+        "ChannelEnum": "contacts.models.Channel",
+        "TouchpointChannelEnum": "contacts.choices.TOUCHPOINT_CHANNEL_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -10,9 +10,13 @@ from console.calls import api as calls_api
 from console.calls import pages as call_pages
 from console.customer_records import api as customer_records_api
 from console.customer_records import pages as customer_pages
+from console.follow_ups import pages as follow_up_pages
 from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
+from console.supervision import satisfaction_pages
 from console.telephony import api as telephony_api
+from console.touchpoints import api as touchpoints_api
+from console.touchpoints import pages as touchpoint_pages
 
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
@@ -50,6 +54,13 @@ api_v1 = [
     path("tickets/<uuid:case_id>/close", service_desk_api.TicketCloseApi.as_view()),
     path("webhooks", service_desk_api.WebhookListCreateApi.as_view(), name="api-webhooks"),
     path("webhooks/<int:subscription_id>", service_desk_api.WebhookDeleteApi.as_view()),
+    path("interactions", touchpoints_api.InteractionCreateApi.as_view(), name="api-interactions"),
+    path(
+        "interactions/batch",
+        touchpoints_api.InteractionBatchApi.as_view(),
+        name="api-interactions-batch",
+    ),
+    path("line/webhook", touchpoints_api.LineWebhookApi.as_view(), name="api-line-webhook"),
 ]
 
 # One URL per agent action on a contact (`agent-contact-<action>`), each answering JSON.
@@ -94,13 +105,25 @@ pages = [
         customer_pages.unresolved_incident_assign,
         name="unresolved-incident-assign",
     ),
+    path(
+        "touchpoints/unresolved/",
+        touchpoint_pages.unresolved_touchpoint_list,
+        name="unresolved-touchpoints",
+    ),
+    path(
+        "touchpoints/<uuid:contact_id>/customer",
+        touchpoint_pages.unresolved_touchpoint_assign,
+        name="unresolved-touchpoint-assign",
+    ),
     path("review/<int:candidate_id>/", customer_pages.steward_decide, name="steward-decide"),
+    path("survey/<str:token>/", follow_up_pages.survey, name="survey"),
     path("wallboard/", supervision_pages.wallboard, name="wallboard"),
     path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
     path("reports/", supervision_pages.contact_reports, name="contact-reports"),
     path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
     path("reports/roll-up", supervision_pages.roll_up_again, name="contact-reports-roll-up"),
     path("reports/compare/", supervision_pages.comparison, name="comparison"),
+    path("reports/satisfaction/", satisfaction_pages.satisfaction, name="satisfaction-report"),
     path("reports/compare.csv", supervision_pages.comparison_csv, name="comparison-csv"),
 ]
 

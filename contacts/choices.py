@@ -17,6 +17,30 @@ class Channel(models.TextChoices):
     TICKET = "ticket", _("Ticket")
     CHAT = "chat", _("Chat")
     MAIL = "mail", _("Mail")
+    WEB = "web", _("Web member page")
+    APP = "app", _("App")
+    BRANCH = "branch", _("Branch counter")
+    LINE = "line", _("LINE")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+# What other channels record through the touchpoints API (contacts.touchpoints).
+TOUCHPOINT_CHANNELS = [
+    Channel.WEB,
+    Channel.APP,
+    Channel.BRANCH,
+    Channel.LINE,
+    Channel.EMAIL,
+    Channel.SMS,
+    Channel.CHAT,
+]
+TOUCHPOINT_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in TOUCHPOINT_CHANNELS]
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
 
 
 class ContactState(models.TextChoices):

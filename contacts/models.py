@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.choices import (
     OPEN_CASE_STATUSES,
+    TOUCHPOINT_CHANNELS,
     CallEventType,
     CaseKind,
     CaseStatus,
     Channel,
     ContactState,
     Desk,
+    Direction,
     EndReason,
 )
 from contacts.handle_time import handle_seconds, talk_hold_and_after_call_work
@@ -19,12 +21,14 @@ from customers.models import Customer
 
 __all__ = [
     "OPEN_CASE_STATUSES",
+    "TOUCHPOINT_CHANNELS",
     "CallEventType",
     "CaseKind",
     "CaseStatus",
     "Channel",
     "ContactState",
     "Desk",
+    "Direction",
     "EndReason",
 ]
 
@@ -265,3 +269,31 @@ class CaseComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class Touchpoint(models.Model):
+    """What another channel recorded (the web member page, the app, a branch counter, LINE,
+    e-mail, SMS, chat), once per (source, external_id). Its contact puts it on the customer's
+    timeline; until a customer is known, `unresolved_reference` keeps how the source named them,
+    for a steward."""
+
+    contact = models.OneToOneField(
+        Contact, primary_key=True, on_delete=models.CASCADE, related_name="touchpoint"
+    )
+    source = models.CharField(_("source system"), max_length=100)
+    external_id = models.CharField(_("id in the source system"), max_length=128)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), max_length=4000, blank=True)
+    unresolved_reference = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="unique_touchpoint")
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

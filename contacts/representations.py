@@ -4,7 +4,17 @@ the OpenAPI schema (tests check answers against these)."""
 
 from rest_framework import serializers
 
-from contacts.models import Case, CaseKind, CaseStatus, Channel, Contact, ContactState, Desk
+from contacts.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    Contact,
+    ContactState,
+    Desk,
+    Direction,
+    Touchpoint,
+)
 
 
 def case_json(case: Case) -> dict:
@@ -71,6 +81,20 @@ def contact_json(contact: Contact) -> dict:
     }
 
 
+def touchpoint_json(touchpoint: Touchpoint) -> dict:
+    contact = touchpoint.contact
+    return {
+        "contact_id": str(contact.pk),
+        "channel": contact.channel,
+        "direction": touchpoint.direction,
+        "source": touchpoint.source,
+        "external_id": touchpoint.external_id,
+        "occurred_at": _iso(contact.offered_at),
+        "subject": touchpoint.subject,
+        "body": touchpoint.body,
+    }
+
+
 class CaseSchema(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=CaseKind.choices)
@@ -105,3 +129,14 @@ class ContactSchema(serializers.Serializer):
     )
     wrap_up = serializers.CharField(allow_null=True)
     disposition = serializers.CharField()
+
+
+class TouchpointSchema(serializers.Serializer):
+    contact_id = serializers.UUIDField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    subject = serializers.CharField()
+    body = serializers.CharField()

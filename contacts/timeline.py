@@ -3,7 +3,14 @@ contacts of customers merged into this one."""
 
 from django.db.models import Prefetch, QuerySet
 
-from contacts.models import OPEN_CASE_STATUSES, Case, Contact, ContactNote
+from contacts.models import (
+    OPEN_CASE_STATUSES,
+    TOUCHPOINT_CHANNELS,
+    Case,
+    Contact,
+    ContactNote,
+    Touchpoint,
+)
 
 
 def customer_contacts(*, customer_ids) -> QuerySet[Contact]:
@@ -33,3 +40,17 @@ def open_cases(*, customer_ids) -> QuerySet[Case]:
     return Case.objects.filter(
         customer_id__in=customer_ids, status__in=OPEN_CASE_STATUSES
     ).order_by("-opened_at")
+
+
+def recent_touchpoints(*, customer_ids, since) -> QuerySet[Touchpoint]:
+    """The customer's touchpoints on other channels since a moment, newest first, with their
+    contacts: one query."""
+    return (
+        Touchpoint.objects.filter(
+            contact__customer_id__in=customer_ids,
+            contact__channel__in=TOUCHPOINT_CHANNELS,
+            contact__offered_at__gte=since,
+        )
+        .select_related("contact")
+        .order_by("-contact__offered_at")
+    )

@@ -4,7 +4,8 @@ customer (`screen`: the customer-360, the screen pop, and the refresh every writ
 the 360 calls).
 
 May import: console.agents, console.audit (who saw which customer), console.integrations
-(webhooks), console.supervision (live figures), console.realtime, the rooms below. Other
-packages use `events`, `screen`, `api`, `pages` and `consumers`."""
+(webhooks), console.supervision (live figures), console.follow_ups (a wrap-up's follow-ups),
+console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages` and
+`consumers`."""
 
 __all__ = ["api", "consumers", "events", "pages", "screen"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from console.calls.events import CallEventOutcome, handle_call_event
 from console.calls.screen import refresh_screens
 from console.calls.stranded import close_call
+from console.follow_ups.rules import plan_after_wrap_up
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import WrapUpError, name_the_caller, set_wrap_up
 from contacts.models import CallEventType, Contact, ContactState, EndReason, Queue
@@ -105,6 +106,7 @@ def record_wrap_up(*, user, contact_id, wrap_up_code: str, disposition: str, don
         if contact.state not in (ContactState.ENDED, ContactState.TRANSFERRED):
             raise AgentActionError("After-call work starts when the call has ended.")
         _console_event(contact, CallEventType.WRAPUP_DONE, agent=user.get_username())
+        plan_after_wrap_up(contact=contact)
     return contact
 
 

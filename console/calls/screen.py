@@ -5,8 +5,10 @@ merge or an unmerge). Writes call `refresh_screens` inside their transaction: th
 stored with the write and announced on its commit.
 
 The 360 takes a fixed number of queries whatever the customer's size: the customer with records
-and accounts (3), open cases (1), recent contacts (1).
+and accounts (3), open cases (1), recent contacts (1), the week's touchpoints (1).
 """
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +18,13 @@ from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
 from console.realtime import messages_after, send_to_agent
 from contacts.models import Contact, ContactState
-from contacts.representations import CONTACT_JSON_FIELDS, case_json, contact_json
-from contacts.timeline import customer_contacts, open_cases
+from contacts.representations import (
+    CONTACT_JSON_FIELDS,
+    case_json,
+    contact_json,
+    touchpoint_json,
+)
+from contacts.timeline import customer_contacts, open_cases, recent_touchpoints
 from customers.queries import caller_candidates, customer_with_records
 from customers.serializers import (
     AccountSerializer,
@@ -26,6 +33,10 @@ from customers.serializers import (
 )
 
 RECENT_CONTACTS = 10
+# "Since the last call": what the customer did on other channels in the last week, so a caller
+# who applied in the app this morning need not explain it.
+SINCE_LAST_CALL = timedelta(days=7)
+RECENT_TOUCHPOINTS = 20
 
 # One instance of each, built once: a DRF model serializer otherwise builds its fields from the
 # model on every use (half a millisecond of each screen pop). `to_representation` keeps no state
@@ -49,14 +60,15 @@ def customer_360(
         source, call_id = excluding_call
         contacts = contacts.exclude(source=source, call_id=call_id)
     recent_contacts = list(contacts.only(*CONTACT_JSON_FIELDS)[:RECENT_CONTACTS])
-    facts = customer_facts(
-        customer=customer, accounts=loaded.accounts, open_cases=cases, now=timezone.now()
-    )
+    now = timezone.now()
+    touchpoints = recent_touchpoints(customer_ids=loaded.customer_ids, since=now - SINCE_LAST_CALL)
+    facts = customer_facts(customer=customer, accounts=loaded.accounts, open_cases=cases, now=now)
     context = {
         **_IDENTITY.to_representation(customer),
         "accounts": [_ACCOUNT.to_representation(account) for account in loaded.accounts],
         "open_cases": [case_json(case) for case in cases],
         "recent_contacts": [contact_json(contact) for contact in recent_contacts],
+        "since_last_call": [touchpoint_json(t) for t in touchpoints[:RECENT_TOUCHPOINTS]],
         "alerts": alerts(facts),
         "next_best_actions": next_best_actions(facts),
         "match": [

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from console.audit.records import record_customer_view, record_customer_views
 from console.calls.screen import customer_360
 from console.integrations.clients import requesting_client
-from contacts.representations import CaseSchema, ContactSchema
+from contacts.representations import CaseSchema, ContactSchema, TouchpointSchema
 from customers.serializers import (
     AccountSerializer,
     CustomerIdentitySerializer,
@@ -38,6 +38,9 @@ class Customer360Schema(CustomerIdentitySerializer):
     accounts = AccountSerializer(many=True)
     open_cases = CaseSchema(many=True)
     recent_contacts = ContactSchema(many=True)
+    since_last_call = TouchpointSchema(
+        many=True, help_text="Touchpoints on other channels in the last 7 days, newest first"
+    )
     alerts = Alert(many=True)
     next_best_actions = NextBestAction(many=True)
     match = Match(many=True)
@@ -52,6 +55,7 @@ class Customer360Schema(CustomerIdentitySerializer):
             "accounts",
             "open_cases",
             "recent_contacts",
+            "since_last_call",
             "alerts",
             "next_best_actions",
             "match",

@@ -17,6 +17,7 @@ class ApiScope(models.TextChoices):
     TICKETS = "tickets", _("Service tickets")
     WEBHOOKS = "webhooks", _("Webhook subscriptions")
     EXPORT = "export", _("List every customer and record (for systems)")
+    INTERACTIONS = "interactions", _("Touchpoints from other channels")
 
 
 class ApiClient(models.Model):

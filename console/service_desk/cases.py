@@ -2,13 +2,14 @@
 through the contacts room's case lifecycle, then tells the integrators (webhooks) and, when the
 customer is on a call right now, the agent's screen (console.calls.screen)."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 
 from console.calls.screen import refresh_screens
+from console.follow_ups.rules import plan_after_case_closed
 from console.integrations.models import ApiScope, WebhookEvent
 from console.integrations.webhook_emitting import emit_event
 from contacts.cases import (
@@ -20,7 +21,8 @@ from contacts.cases import (
 )
 from contacts.models import Case, CaseKind, CaseStatus, Desk
 from contacts.representations import case_json
-from customers.queries import current_customer, customer_by_reference
+from customers.queries import current_customer
+from customers.references import CustomerReference
 
 # How long the service center has to settle an ATM incident.
 ATM_INCIDENT_DUE = timedelta(days=3)
@@ -30,24 +32,6 @@ ATM_INCIDENT_KINDS = [
     CaseKind.DEPOSIT_MISMATCH,
     CaseKind.DEVICE_ERROR,
 ]
-
-
-@dataclass(frozen=True)
-class CustomerReference:
-    """How an outside system names a customer: the customer number, its own record id, or a
-    card's last four digits with the holder's name. Empty when it named nobody."""
-
-    customer_number: str = ""
-    system: str = ""
-    external_id: str = ""
-    card_last4: str = ""
-    name: str = ""
-
-    def __bool__(self) -> bool:
-        return any(asdict(self).values())
-
-    def customer(self):
-        return customer_by_reference(**asdict(self)) if self else None
 
 
 @dataclass(frozen=True)
@@ -97,9 +81,7 @@ def report_atm_incident(*, source: str, incident: AtmIncidentInput) -> CaseOutco
     customer = incident.customer.customer()
     details = incident.details()
     if incident.customer and customer is None:
-        details["unresolved_reference"] = {
-            key: value for key, value in asdict(incident.customer).items() if value
-        }
+        details["unresolved_reference"] = incident.customer.as_json()
     opened = open_case(
         kind=incident.type,
         owner_desk=Desk.SERVICE_CENTER,
@@ -149,6 +131,8 @@ def update_case_status(*, case_id, status: str) -> Case:
     if case.status != before:
         closed = status == CaseStatus.CLOSED
         _case_changed(case, WebhookEvent.CASE_CLOSED if closed else WebhookEvent.CASE_UPDATED)
+        if closed:
+            plan_after_case_closed(case=case)
     return case
 
 

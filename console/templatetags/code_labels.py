@@ -2,7 +2,14 @@
 
 from django import template
 
-from console.labels import ACCOUNT_STATUSES, GENDERS, MATCH_RULES, SOURCE_SYSTEMS, label_of
+from console.labels import (
+    ACCOUNT_STATUSES,
+    CHANNEL_ICONS,
+    GENDERS,
+    MATCH_RULES,
+    SOURCE_SYSTEMS,
+    label_of,
+)
 
 register = template.Library()
 
@@ -35,3 +42,8 @@ def source_record(reference) -> str:
         return ""
     system, _, external_id = str(reference).partition(":")
     return f"{source_system(system)} {external_id}"
+
+
+@register.filter
+def channel_icon(code: str) -> str:
+    return CHANNEL_ICONS.get(code, "")

@@ -83,6 +83,9 @@
     box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) => element("li", joined([
       formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
     ])))]));
+    box.append(section(labels.since_last_call, [list(customer.since_last_call, (t) => element("li", joined([
+      formatTime(t.occurred_at), `${labels.channel_icons[t.channel] || ""} ${named("channels", t.channel)}`, t.subject,
+    ]), "touchpoint"))]));
     box.append(section(labels.match, [list(customer.match, (m) => element("li", joined([
       `${named("source_systems", m.system)} ${m.external_id}`, named("match_rules", m.rule) || "—",
       m.score ? m.score.toFixed(2) : "",

@@ -192,3 +192,16 @@ def test_telephony_connectors_enter_the_call_pipeline_through_its_one_door(graph
         if imported.startswith("console.telephony")
     ]
     assert knowing == []
+
+
+def test_follow_ups_lean_on_no_other_console_package(graph):
+    # Calls, the service desk, touchpoints and supervision all plan or read follow-ups; were
+    # follow-ups to import any of them, a circle would follow.
+    leaning = [
+        f"{module} imports {imported}"
+        for module, imported_modules in graph.items()
+        if module.startswith("console.follow_ups")
+        for imported in imported_modules
+        if package_of(imported) not in (None, "follow_ups")
+    ]
+    assert leaning == []
