@@ -94,7 +94,6 @@ pages = [
     path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
     path("reports/", supervision_pages.contact_reports, name="contact-reports"),
     path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
-    path("reports/roll-up", supervision_pages.roll_up_again, name="contact-reports-roll-up"),
     path("reports/compare/", supervision_pages.comparison, name="comparison"),
     path("reports/compare.csv", supervision_pages.comparison_csv, name="comparison-csv"),
 ]

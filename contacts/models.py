@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,18 @@ class Queue(models.Model):
         _("service level threshold (s)"),
         default=20,
         help_text=_("A call answered within this many seconds counts as within service level."),
+    )
+    service_level_target = models.PositiveSmallIntegerField(
+        _("service level target (%)"),
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The share of calls to answer within the threshold; shown green when met."),
+    )
+    abandonment_target = models.PositiveSmallIntegerField(
+        _("abandonment target (%)"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The most calls that may hang up before an answer; shown red above it."),
     )
 
     class Meta:
