@@ -31,6 +31,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_apiclient",
         "console.change_apiclient",
         "console.add_apiclient",
+        # The floor in the Django admin: people and their roles, agents, queues, wrap-up codes.
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "console.view_agent",
+        "console.add_agent",
+        "console.change_agent",
+        "contacts.view_queue",
+        "contacts.add_queue",
+        "contacts.change_queue",
+        "contacts.view_wrapupcode",
+        "contacts.add_wrapupcode",
+        "contacts.change_wrapupcode",
         "console.view_audit_log",
         "contacts.change_case",
         "console.view_wallboard",
@@ -39,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_webhookdelivery",
         "console.view_webhookattempt",
         "console.view_webhooksubscription",
+        "console.add_webhooksubscription",
         "console.change_webhooksubscription",
     ],
 }
@@ -70,6 +84,19 @@ def assign_role(*, user, role: str) -> None:
     user.groups.add(Group.objects.get(name=role))
     if role == "admin" and not user.is_staff:
         user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def set_roles(*, user, roles: list[str]) -> None:
+    """Exactly these roles; groups that are not roles stay. An admin is also staff."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown roles {', '.join(unknown)} (known: {', '.join(ROLES)})")
+    user.groups.remove(*Group.objects.filter(name__in=set(ROLES) - set(roles)))
+    for role in roles:
+        assign_role(user=user, role=role)
+    if "admin" not in roles and user.is_staff and not user.is_superuser:
+        user.is_staff = False
         user.save(update_fields=["is_staff"])
 
 

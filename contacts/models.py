@@ -31,7 +31,7 @@ __all__ = [
 class Queue(models.Model):
     """A telephony queue and the desk that answers it."""
 
-    name = models.SlugField(_("name"), max_length=40, unique=True)
+    name = models.SlugField(_("queue name"), max_length=40, unique=True)
     label = models.CharField(_("label"), max_length=100, blank=True)
     desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
     service_level_seconds = models.PositiveIntegerField(
