@@ -13,7 +13,6 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from console.agents.models import Agent
-from console.agents.names import display_name
 from console.integrations.clients import create_api_client, revoke_api_clients
 from console.integrations.models import (
     ApiClient,
@@ -25,7 +24,7 @@ from console.integrations.models import (
 )
 from console.integrations.webhook_addresses import WebhookAddressError, check_subscription_url
 from console.integrations.webhook_emitting import subscribe
-from console.roles import ROLES, roles_of, set_roles
+from console.roles import ROLES, display_name, roles_of, set_roles
 from console.telephony import admin as telephony_admin  # noqa: F401  (registers the mappings)
 from contacts.models import Queue, WrapUpCode
 

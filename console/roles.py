@@ -104,6 +104,13 @@ def roles_of(user) -> list[str]:
     return sorted(group.name for group in user.groups.all() if group.name in ROLE_PERMISSIONS)
 
 
+def display_name(*, username: str, last_name: str | None = "", first_name: str | None = "") -> str:
+    """How a person is named on screens: family name first, as in Japan; the user name only for
+    someone whose name was never entered."""
+    name = " ".join(part for part in (last_name or "", first_name or "") if part.strip())
+    return name or username
+
+
 def requires(permission: str):
     """Signed-in people only (others go to the login page); without the permission, 403."""
 

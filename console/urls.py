@@ -74,6 +74,11 @@ pages = [
     ),
     path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
     path(
+        "audit/customer-views.csv",
+        customer_pages.customer_view_audit_csv,
+        name="customer-view-audit-csv",
+    ),
+    path(
         "customers/<uuid:customer_id>/cases/<uuid:case_id>",
         customer_pages.customer_case_update,
         name="customer-case-update",

@@ -5,4 +5,4 @@ stored here too; console.realtime sends them.
 May import: console.realtime, the rooms below (contacts, customers). Other packages use
 `presence` and `models`."""
 
-__all__ = ["models", "names", "presence", "tasks"]
+__all__ = ["models", "presence", "tasks"]

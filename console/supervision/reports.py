@@ -26,7 +26,7 @@ from django.db.models import F, Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from console.agents.names import display_name
+from console.roles import display_name
 from console.supervision.models import DailyContactRollup, HourlyContactRollup, RolledUpDay
 from console.supervision.rollups import SUMMED, Sums, day_is_closed, sum_day
 from contacts.handle_time import tokyo_today

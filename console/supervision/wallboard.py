@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentState
-from console.agents.names import display_name
 from console.realtime import claim_stats_turn, send_stats, stats_turn_failed
+from console.roles import display_name
 from console.supervision.live_figures import (
     COUNTED,
     LIVE_CALL_HORIZON,
