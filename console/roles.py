@@ -32,6 +32,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_apiclient",
         "console.change_apiclient",
         "console.add_apiclient",
+        # The floor in the Django admin: people and their roles, agents, queues, wrap-up codes.
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "console.view_agent",
+        "console.add_agent",
+        "console.change_agent",
+        "contacts.view_queue",
+        "contacts.add_queue",
+        "contacts.change_queue",
+        "contacts.view_wrapupcode",
+        "contacts.add_wrapupcode",
+        "contacts.change_wrapupcode",
         "console.view_audit_log",
         "console.view_audit_summary",
         "console.view_signinlockout",
@@ -43,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_webhookdelivery",
         "console.view_webhookattempt",
         "console.view_webhooksubscription",
+        "console.add_webhooksubscription",
         "console.change_webhooksubscription",
         # Follow-ups: the admins write what customers are sent and when.
         "console.view_messagetemplate",
@@ -86,8 +100,28 @@ def assign_role(*, user, role: str) -> None:
         user.save(update_fields=["is_staff"])
 
 
+def set_roles(*, user, roles: list[str]) -> None:
+    """Exactly these roles; groups that are not roles stay. An admin is also staff."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown roles {', '.join(unknown)} (known: {', '.join(ROLES)})")
+    user.groups.remove(*Group.objects.filter(name__in=set(ROLES) - set(roles)))
+    for role in roles:
+        assign_role(user=user, role=role)
+    if "admin" not in roles and user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+
+
 def roles_of(user) -> list[str]:
     return sorted(group.name for group in user.groups.all() if group.name in ROLE_PERMISSIONS)
+
+
+def display_name(*, username: str, last_name: str | None = "", first_name: str | None = "") -> str:
+    """How a person is named on screens: family name first, as in Japan; the user name only for
+    someone whose name was never entered."""
+    name = " ".join(part for part in (last_name or "", first_name or "") if part.strip())
+    return name or username
 
 
 def requires(permission: str):

@@ -85,6 +85,11 @@ pages = [
     ),
     path("audit/customer-views/", customer_pages.customer_view_audit, name="customer-view-audit"),
     path(
+        "audit/customer-views.csv",
+        customer_pages.customer_view_audit_csv,
+        name="customer-view-audit-csv",
+    ),
+    path(
         "customers/<uuid:customer_id>/cases/<uuid:case_id>",
         customer_pages.customer_case_update,
         name="customer-case-update",
@@ -121,7 +126,6 @@ pages = [
     path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
     path("reports/", supervision_pages.contact_reports, name="contact-reports"),
     path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
-    path("reports/roll-up", supervision_pages.roll_up_again, name="contact-reports-roll-up"),
     path("reports/compare/", supervision_pages.comparison, name="comparison"),
     path("reports/satisfaction/", satisfaction_pages.satisfaction, name="satisfaction-report"),
     path("reports/compare.csv", supervision_pages.comparison_csv, name="comparison-csv"),

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,13 +37,25 @@ __all__ = [
 class Queue(models.Model):
     """A telephony queue and the desk that answers it."""
 
-    name = models.SlugField(_("name"), max_length=40, unique=True)
+    name = models.SlugField(_("queue name"), max_length=40, unique=True)
     label = models.CharField(_("label"), max_length=100, blank=True)
     desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
     service_level_seconds = models.PositiveIntegerField(
         _("service level threshold (s)"),
         default=20,
         help_text=_("A call answered within this many seconds counts as within service level."),
+    )
+    service_level_target = models.PositiveSmallIntegerField(
+        _("service level target (%)"),
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The share of calls to answer within the threshold; shown green when met."),
+    )
+    abandonment_target = models.PositiveSmallIntegerField(
+        _("abandonment target (%)"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text=_("The most calls that may hang up before an answer; shown red above it."),
     )
 
     class Meta:

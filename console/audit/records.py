@@ -13,7 +13,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from console.audit.models import SignInLockout, ViewAlert, ViewAudit
+from contacts.handle_time import day_bounds
 from contacts.models import Contact
+from customers.queries import search_customers
 
 MAX_REASON = 200
 ALERT_WINDOW = timedelta(hours=1)
@@ -162,14 +164,27 @@ def customers_viewed_per_agent_and_day(*, first_day: date, last_day: date) -> li
     )
 
 
-def view_audit_log(*, customer_id=None, viewer_name: str = ""):
+def view_audit_log(
+    *,
+    customer_query: str = "",
+    viewer_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+):
+    """The openings, newest first: of the customers a search by name, kana, number or phone
+    finds (and of those merged into them), by one person, between two Tokyo days."""
     entries = ViewAudit.objects.select_related(
         "customer", "viewer", "client", "contact", "contact__queue"
     )
-    if customer_id:
-        entries = entries.filter(customer_id=customer_id)
-    if viewer_name:
-        entries = entries.filter(viewer__username=viewer_name)
+    if customer_query:
+        found = list(search_customers(customer_query).values_list("pk", flat=True))
+        entries = entries.filter(Q(customer_id__in=found) | Q(customer__merged_into_id__in=found))
+    if viewer_id:
+        entries = entries.filter(viewer_id=viewer_id)
+    if start:
+        entries = entries.filter(at__gte=day_bounds(start)[0])
+    if end:
+        entries = entries.filter(at__lt=day_bounds(end)[1])
     return entries
 
 

@@ -1,17 +1,23 @@
 """Customer pages for people: search, one customer, undoing a merge, and the steward's review
 queue. Each view reads its input, calls one function of the customers room and renders."""
 
+import csv
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from console.audit.models import ViewAudit
 from console.audit.records import (
     own_contact_id,
     record_customer_view,
@@ -19,7 +25,7 @@ from console.audit.records import (
     view_audit_log,
 )
 from console.customer_records.stewardship import decide_candidate
-from console.roles import requires
+from console.roles import ROLES, display_name, requires
 from console.service_desk.cases import (
     NotThisCustomersCase,
     give_case_a_customer,
@@ -27,6 +33,7 @@ from console.service_desk.cases import (
     update_customers_case,
 )
 from contacts.cases import CaseError
+from contacts.handle_time import TOKYO
 from contacts.models import Case, CaseStatus, Channel, Desk
 from contacts.timeline import customer_timeline, open_cases
 from customers.merging import MergeError, unmerge_customers
@@ -39,6 +46,14 @@ TIMELINE_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 100
 REVIEW_PAGE_SIZE = 50
 MAX_REASON_LENGTH = 2000
+# Offered when a record is opened outside a call; any other reason may be typed.
+SUGGESTED_OPENING_REASONS = [
+    gettext_lazy("Preparing a callback"),
+    gettext_lazy("Following up an open case"),
+    gettext_lazy("Answering a letter or e-mail from the customer"),
+    gettext_lazy("Reviewing a match (data steward)"),
+    gettext_lazy("Audit review"),
+]
 
 
 class SearchForm(forms.Form):
@@ -145,6 +160,16 @@ def customer_detail(request, customer_id):
         return redirect(f"{target}?{query}" if query else target)
     filters = TimelineFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
+    if not chosen.get("contact") and not (chosen.get("reason") or "").strip():
+        # Outside a call the record opens only once the person has said why (APPI).
+        return render(
+            request,
+            "customers/opening_reason.html",
+            {
+                "suggested_reasons": [str(reason) for reason in SUGGESTED_OPENING_REASONS],
+                "kept": [(k, v) for k, v in request.GET.items() if k in ("channel", "desk")],
+            },
+        )
     record_customer_view(
         customer_id=found.customer.pk,
         viewer=request.user,
@@ -172,8 +197,20 @@ def customer_detail(request, customer_id):
             "timeline": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
             "filter_query": _without_page(request.GET),
+            "opening": {"contact": chosen.get("contact"), "reason": chosen.get("reason")},
         },
     )
+
+
+def _back_to_customer(request, customer_id):
+    """The customer page again, opened for the same call or reason as before the form."""
+    target = reverse("customer-detail", kwargs={"customer_id": customer_id})
+    opening = TimelineFilterForm(
+        {"contact": request.POST.get("contact"), "reason": request.POST.get("reason_for_opening")}
+    )
+    chosen = opening.cleaned_data if opening.is_valid() else {}
+    kept = {name: chosen[name] for name in ("contact", "reason") if chosen.get(name)}
+    return redirect(f"{target}?{urlencode(kept)}" if kept else target)
 
 
 def _without_page(query) -> str:
@@ -191,7 +228,7 @@ def customer_unmerge(request, customer_id, decision_id):
     form = ReasonForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
-        return redirect("customer-detail", customer_id=customer_id)
+        return _back_to_customer(request, customer_id)
     try:
         unmerge_customers(
             decision=decision, decided_by=request.user, reason=form.cleaned_data["reason"]
@@ -200,7 +237,7 @@ def customer_unmerge(request, customer_id, decision_id):
         messages.error(request, str(error))
     else:
         messages.success(request, _("The merge was undone; the other customer is separate again."))
-    return redirect("customer-detail", customer_id=customer_id)
+    return _back_to_customer(request, customer_id)
 
 
 @require_GET
@@ -242,27 +279,116 @@ def steward_decide(request, candidate_id):
 
 
 class AuditFilterForm(forms.Form):
-    customer = forms.UUIDField(label=gettext_lazy("Customer id"), required=False)
-    viewer = forms.CharField(label=gettext_lazy("User name"), required=False, max_length=150)
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    viewer = forms.ModelChoiceField(
+        label=gettext_lazy("Who"),
+        required=False,
+        queryset=get_user_model().objects.filter(groups__name__in=ROLES).distinct(),
+    )
+    customer = forms.CharField(
+        label=gettext_lazy("Customer (name, kana, number or phone)"),
+        required=False,
+        max_length=100,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["viewer"].label_from_instance = lambda user: display_name(
+            username=user.username, last_name=user.last_name, first_name=user.first_name
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError(_("The range must start on or before its end."))
+        return cleaned
+
+    def entries(self):
+        chosen = self.cleaned_data
+        return view_audit_log(
+            customer_query=chosen.get("customer", ""),
+            viewer_id=chosen["viewer"].pk if chosen.get("viewer") else None,
+            start=chosen.get("start"),
+            end=chosen.get("end"),
+        )
 
 
 @require_GET
 @requires("console.view_audit_log")
 def customer_view_audit(request):
     form = AuditFilterForm(request.GET)
-    chosen = form.cleaned_data if form.is_valid() else {}
-    entries = view_audit_log(
-        customer_id=chosen.get("customer"), viewer_name=chosen.get("viewer", "")
-    )
+    valid = form.is_valid()
+    entries = form.entries() if valid else ViewAudit.objects.none()
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.who = _who_opened(entry)
     return render(
         request,
         "console/audit.html",
         {
             "form": form,
-            "page": Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page,
             "filter_query": _without_page(request.GET),
         },
+        status=200 if valid else 400,
     )
+
+
+@require_GET
+@requires("console.view_audit_log")
+def customer_view_audit_csv(request):
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customer_record_openings.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 with the byte-order mark
+    writer = csv.writer(response)
+    writer.writerow(audit_csv_headings())
+    writer.writerows(audit_csv_row(entry) for entry in form.entries().iterator(chunk_size=2000))
+    return response
+
+
+def audit_csv_headings() -> list[str]:
+    return [
+        _("When (JST)"),
+        _("Who"),
+        _("User name"),
+        _("Customer number"),
+        _("Customer"),
+        _("From contact"),
+        _("Reason"),
+    ]
+
+
+def _who_opened(entry: ViewAudit) -> str:
+    if entry.viewer is None:
+        return f"{entry.client} (API)"
+    viewer = entry.viewer
+    return display_name(
+        username=viewer.username, last_name=viewer.last_name, first_name=viewer.first_name
+    )
+
+
+def audit_csv_row(entry: ViewAudit) -> list[str]:
+    contact = entry.contact
+    return [
+        timezone.localtime(entry.at, TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
+        _who_opened(entry),
+        entry.viewer.username if entry.viewer else "",
+        entry.customer.customer_number,
+        entry.customer.name,
+        f"{contact.get_channel_display()} {contact.queue or ''} {contact.pk}".strip()
+        if contact
+        else "",
+        entry.reason,
+    ]
 
 
 class CaseCustomerForm(forms.Form):
@@ -308,7 +434,7 @@ def customer_case_update(request, customer_id, case_id):
     form = CaseUpdateForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
-        return redirect("customer-detail", customer_id=customer_id)
+        return _back_to_customer(request, customer_id)
     try:
         update_customers_case(
             customer_id=customer_id,
@@ -323,4 +449,4 @@ def customer_case_update(request, customer_id, case_id):
         messages.error(request, str(error))
     else:
         messages.success(request, _("The case was updated."))
-    return redirect("customer-detail", customer_id=customer_id)
+    return _back_to_customer(request, customer_id)

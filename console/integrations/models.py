@@ -27,7 +27,7 @@ class ApiClient(models.Model):
     and lets a request find its client with one indexed lookup.
     """
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("client name"), max_length=100, unique=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)

@@ -1,8 +1,8 @@
 """Supervisor pages: the live wallboard, the handle-time reports with their CSV downloads, the
 before/after comparison, the queues' service-level thresholds, and how many customers each
-person viewed (with the alerts raised). Each view reads its input
-through a form, calls one function of console.supervision.reports / .wallboard / .rollups and
-renders; bad input is answered 400 with the form's errors."""
+person viewed (with the alerts raised). Each view reads its input through a form, calls one
+function of console.supervision.reports / .wallboard / .rollups and renders; bad input is
+answered 400 with the form's errors."""
 
 import csv
 from datetime import date, timedelta
@@ -12,14 +12,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from console.audit.records import (
     alerts_between,
@@ -29,13 +27,14 @@ from console.audit.records import (
 from console.roles import requires
 from console.supervision.reports import (
     COLUMNS,
+    SMALL_SAMPLE_CALLS,
+    ReportRow,
     Side,
     compare,
     contact_report,
-    figure_cells,
     figures_json,
+    is_small_sample,
 )
-from console.supervision.tasks import roll_up_days_task
 from console.supervision.wallboard import wallboard_snapshot
 from contacts.handle_time import tokyo_today
 from contacts.models import Desk, Queue
@@ -49,8 +48,6 @@ ROWS_PER_PAGE = 250
 # A report by day or for the whole range may span three years; hour by hour, a month.
 MAX_RANGE_DAYS = 3 * 366
 MAX_HOURLY_RANGE_DAYS = 31
-# Rolling up again on request is bounded: beat keeps the rest current.
-MAX_ROLL_UP_DAYS = 92
 DEFAULT_REPORT_DAYS = 7
 DEFAULT_COMPARISON_DAYS = 30
 
@@ -62,9 +59,18 @@ def _today() -> date:
 DESK_CHOICES = [("", gettext_lazy("Both desks")), *Desk.choices]
 
 
+class DatePicker(forms.DateInput):
+    """The browser's own calendar; it sends the ISO date the form reads."""
+
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"))
-    end = forms.DateField(label=gettext_lazy("To"))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DatePicker())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DatePicker())
     max_days = MAX_RANGE_DAYS
 
     def clean(self):
@@ -128,18 +134,63 @@ def _report_form(data) -> ReportForm:
     return ReportForm({**defaults, **{key: data.get(key) for key in defaults if key in data}})
 
 
-class RollUpForm(DateRangeForm):
-    max_days = MAX_ROLL_UP_DAYS
+def quick_ranges(today: date) -> list[tuple[str, date, date]]:
+    """The ranges a supervisor asks for most, as (label, start, end)."""
+    week_start = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    return [
+        (_("Today"), today, today),
+        (_("Yesterday"), today - timedelta(days=1), today - timedelta(days=1)),
+        (_("This week"), week_start, today),
+        (_("Last week"), week_start - timedelta(days=7), week_start - timedelta(days=1)),
+        (_("This month"), month_start, today),
+        (_("Last month"), last_month_end.replace(day=1), last_month_end),
+    ]
+
+
+def _quick_range_links(form: "ReportForm") -> list[dict]:
+    kept = {name: form.data.get(name, "") for name in ("group", "period", "desk")}
+    return [
+        {
+            "label": label,
+            "query": urlencode({"start": start.isoformat(), "end": end.isoformat(), **kept}),
+            "current": form.data.get("start") == start.isoformat()
+            and form.data.get("end") == end.isoformat(),
+        }
+        for label, start, end in quick_ranges(_today())
+    ]
+
+
+class GoLiveForm(forms.Form):
+    """A go-live date: the same number of days before it and from it, side by side."""
+
+    go_live = forms.DateField(label=gettext_lazy("Go-live date"), widget=DatePicker())
+    days = forms.IntegerField(
+        label=gettext_lazy("Days each side"), min_value=1, max_value=366, initial=30
+    )
+    desk = forms.ChoiceField(label=gettext_lazy("Desk"), choices=DESK_CHOICES, required=False)
+
+    def sides_query(self) -> dict:
+        go_live, days = self.cleaned_data["go_live"], self.cleaned_data["days"]
+        return {
+            "before_start": (go_live - timedelta(days=days)).isoformat(),
+            "before_end": (go_live - timedelta(days=1)).isoformat(),
+            "after_start": go_live.isoformat(),
+            "after_end": (go_live + timedelta(days=days - 1)).isoformat(),
+            "before_desk": self.cleaned_data["desk"],
+            "after_desk": self.cleaned_data["desk"],
+        }
 
 
 class ComparisonForm(forms.Form):
-    before_start = forms.DateField(label=gettext_lazy("From"))
-    before_end = forms.DateField(label=gettext_lazy("To"))
+    before_start = forms.DateField(label=gettext_lazy("From"), widget=DatePicker())
+    before_end = forms.DateField(label=gettext_lazy("To"), widget=DatePicker())
     before_desk = forms.ChoiceField(
         label=gettext_lazy("Desk"), choices=DESK_CHOICES, required=False
     )
-    after_start = forms.DateField(label=gettext_lazy("From"))
-    after_end = forms.DateField(label=gettext_lazy("To"))
+    after_start = forms.DateField(label=gettext_lazy("From"), widget=DatePicker())
+    after_end = forms.DateField(label=gettext_lazy("To"), widget=DatePicker())
     after_desk = forms.ChoiceField(label=gettext_lazy("Desk"), choices=DESK_CHOICES, required=False)
 
     def clean(self):
@@ -177,7 +228,15 @@ def _comparison_form(data) -> ComparisonForm:
         "after_end": today.isoformat(),
         "after_desk": "",
     }
+    go_live = GoLiveForm(data) if "go_live" in data else None
+    if go_live is not None and go_live.is_valid():
+        defaults.update(go_live.sides_query())
+        data = {key: value for key, value in data.items() if key not in go_live.sides_query()}
     return ComparisonForm({**defaults, **{key: data.get(key) for key in defaults if key in data}})
+
+
+def _go_live_form(data) -> GoLiveForm:
+    return GoLiveForm(data) if "go_live" in data else GoLiveForm(initial={"days": 30})
 
 
 def _csv_response(filename: str, headings: list[str], rows) -> HttpResponse:
@@ -225,8 +284,10 @@ def _wallboard_labels() -> dict:
         "long_wait": _("Waiting over {seconds} s"),
         "answered": _("Answered"),
         "abandoned": _("Abandoned"),
-        "aht": _("AHT (s)"),
+        "aht": _("AHT"),
         "service_level": _("Service level %"),
+        "abandonment": _("Abandoned %"),
+        "target": _("Target"),
         "identified": _("identified"),
         "none": _("—"),
     }
@@ -335,7 +396,12 @@ def _chart_words() -> dict:
 def contact_reports(request):
     form = _report_form(request.GET)
     if not form.is_valid():
-        return render(request, "console/reports.html", {"form": form}, status=400)
+        return render(
+            request,
+            "console/reports.html",
+            {"form": form, "quick_ranges": _quick_range_links(form)},
+            status=400,
+        )
     report = contact_report(**form.cleaned_data)
     page = Paginator(report.grouped, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [report.row(values) for values in page.object_list]
@@ -353,12 +419,14 @@ def contact_reports(request):
             "page": page,
             "rows": rows,
             "headings": report.headings,
-            "total_cells": ["", str(_("Total")), *figure_cells(report.total)],
-            "query": form.query(),
-            "chart": chart,
-            "roll_up_form": RollUpForm(
-                {"start": report.start.isoformat(), "end": report.end.isoformat()}
+            "total_row": ReportRow(
+                period="", group=_("Total"), figures=report.total, targets=report.total_targets
             ),
+            "query": form.query(),
+            "quick_ranges": _quick_range_links(form),
+            "chart": chart,
+            "total_small_sample": is_small_sample(report.total),
+            "small_sample_calls": SMALL_SAMPLE_CALLS,
             "column_count": len(COLUMNS) + 2,
         },
     )
@@ -376,35 +444,17 @@ def contact_reports_csv(request):
     return _csv_response(filename, report.headings, (row.cells for row in report.iter_rows()))
 
 
-@require_POST
-@requires("console.view_contact_reports")
-def roll_up_again(request):
-    form = RollUpForm(request.POST)
-    # Back to the report the button was on; its query is checked again, never echoed as sent.
-    shown = _report_form(QueryDict(request.POST.get("query", "")))
-    back = reverse("contact-reports") + (f"?{shown.query()}" if shown.is_valid() else "")
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
-    start, end = form.cleaned_data["start"], min(form.cleaned_data["end"], _today())
-    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-    if days:
-        transaction.on_commit(lambda: roll_up_days_task.delay(days=days))
-    messages.success(
-        request,
-        _("%(count)d days are being rolled up again; reload in a moment.") % {"count": len(days)},
-    )
-    return redirect(back)
-
-
 @require_GET
 @requires("console.view_contact_reports")
 def comparison(request):
     form = _comparison_form(request.GET)
     if not form.is_valid():
-        return render(request, "console/comparison.html", {"form": form}, status=400)
+        return render(
+            request,
+            "console/comparison.html",
+            {"form": form, "go_live_form": _go_live_form(request.GET)},
+            status=400,
+        )
     before, after = form.sides()
     result = compare(before=before, after=after)
     chart = {
@@ -416,7 +466,14 @@ def comparison(request):
     return render(
         request,
         "console/comparison.html",
-        {"form": form, "comparison": result, "query": form.query(), "chart": chart},
+        {
+            "form": form,
+            "go_live_form": _go_live_form(request.GET),
+            "comparison": result,
+            "query": form.query(),
+            "chart": chart,
+            "small_sample_calls": SMALL_SAMPLE_CALLS,
+        },
     )
 
 

@@ -2,10 +2,11 @@
 day, without the hour), so that a report over a year adds up a few thousand rows instead of
 reading millions of contacts.
 
-A day is always recomputed whole from its contacts and written in one transaction (delete, then
-insert), under a lock on the day's `RolledUpDay` row: running it twice, late, or at the same time
-as another worker gives the same rows. Beat runs today every few minutes and yesterday again
-once the calls that crossed midnight have ended.
+Only closed days are rolled up: a day is closed once the calls that crossed its midnight have
+ended; until then the reports sum it live with `sum_day`, the same sums a rollup writes. A day is
+always recomputed whole from its contacts and written in one transaction (delete, then insert),
+under a lock on the day's `RolledUpDay` row: running it twice, late, or at the same time as
+another worker gives the same rows. Beat rolls up each recent day once it has closed.
 """
 
 from collections import defaultdict
@@ -264,25 +265,32 @@ def roll_up_day(*, day: date, now: datetime | None = None) -> RollupOutcome:
     )
 
 
+def day_is_closed(day: date, *, now: datetime) -> bool:
+    return now >= day_bounds(day)[1] + SETTLE_AFTER_MIDNIGHT
+
+
 def roll_up_days(*, days: list[date], now: datetime | None = None) -> list[RollupOutcome]:
-    return [roll_up_day(day=day, now=now) for day in sorted(set(days))]
+    """Roll up each closed day of `days`; an open one (today) is left to the live sums."""
+    now = now or timezone.now()
+    closed = [day for day in sorted(set(days)) if day_is_closed(day, now=now)]
+    return [roll_up_day(day=day, now=now) for day in closed]
 
 
 def days_to_roll_up(*, now: datetime) -> list[date]:
-    """Today, and each recent day not rolled up since its late calls settled."""
+    """Each recent closed day not rolled up since it closed."""
     today = tokyo_today(now)
-    recent = [today - timedelta(days=back) for back in range(1, RECENT_DAYS + 1)]
+    recent = [today - timedelta(days=back) for back in range(RECENT_DAYS, 0, -1)]
     rolled = dict(
         RolledUpDay.objects.filter(day__in=recent, rolled_up_at__isnull=False).values_list(
             "day", "rolled_up_at"
         )
     )
-    unsettled = [
+    return [
         day
         for day in recent
-        if day not in rolled or rolled[day] < day_bounds(day)[1] + SETTLE_AFTER_MIDNIGHT
+        if day_is_closed(day, now=now)
+        and (day not in rolled or not day_is_closed(day, now=rolled[day]))
     ]
-    return [today, *unsettled]
 
 
 def roll_up_recent_days(*, now: datetime | None = None) -> list[RollupOutcome]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from console.agents.models import Agent, AgentState
 from console.realtime import claim_stats_turn, send_stats, stats_turn_failed
+from console.roles import display_name
 from console.supervision.live_figures import (
     COUNTED,
     LIVE_CALL_HORIZON,
@@ -39,6 +40,21 @@ def _queue_figures(totals: dict) -> dict:
         "abandoned_today": abandoned,
         "aht_s": round(totals["handle_seconds"] / totals["handled"]) if totals["handled"] else None,
         "service_level": _ratio(totals["answered_within_service_level"], answered + abandoned),
+        "abandonment_rate": _ratio(abandoned, totals["offered"]),
+    }
+
+
+def _targets(queues: list[Queue]) -> dict:
+    """The mean targets of some queues, as rates (one queue's own, or a desk's)."""
+    if not queues:
+        return {"service_level_target": None, "abandonment_target": None}
+    return {
+        "service_level_target": round(
+            sum(q.service_level_target for q in queues) / len(queues) / 100, 3
+        ),
+        "abandonment_target": round(
+            sum(q.abandonment_target for q in queues) / len(queues) / 100, 3
+        ),
     }
 
 
@@ -74,9 +90,15 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
 
     horizon = now - LIVE_CALL_HORIZON
     agents = list(
-        Agent.objects.values("user_id", "user__username", "desk", "state", "state_since").order_by(
-            "user__username"
-        )
+        Agent.objects.values(
+            "user_id",
+            "user__username",
+            "user__last_name",
+            "user__first_name",
+            "desk",
+            "state",
+            "state_since",
+        ).order_by("user__username")
     )
     wrapping_up = [a["user_id"] for a in agents if a["state"] == AgentState.WRAP_UP]
     live_calls = list(
@@ -99,6 +121,7 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
     )
 
     names = {queue.pk: queue.name for queue in queues}
+    queue_labels = {queue.pk: queue.label or queue.name for queue in queues}
     waiting: dict[int, list[datetime]] = defaultdict(list)
     call_of_agent: dict[int, dict] = {}
     for call in live_calls:
@@ -122,6 +145,7 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
                 "longest_wait_s": _seconds_since(oldest, now) or 0,
                 "oldest_waiting_since": _iso(oldest),
                 "service_level_seconds": queue.service_level_seconds,
+                **_targets([queue]),
                 **_queue_figures(per_queue[queue.pk]),
             }
         )
@@ -139,11 +163,16 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
         roster.append(
             {
                 "agent": agent["user__username"],
+                "name": display_name(
+                    username=agent["user__username"],
+                    last_name=agent["user__last_name"],
+                    first_name=agent["user__first_name"],
+                ),
                 "desk": agent["desk"],
                 "state": agent["state"],
                 "since": _iso(agent["state_since"]),
                 "seconds_in_state": _seconds_since(agent["state_since"], now),
-                "call": _call_entry(call, names, now) if call else None,
+                "call": _call_entry(call, names, queue_labels, now) if call else None,
             }
         )
 
@@ -172,10 +201,11 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
     }
 
 
-def _call_entry(call: dict, names: dict, now: datetime) -> dict:
+def _call_entry(call: dict, names: dict, queue_labels: dict, now: datetime) -> dict:
     return {
         "contact_id": str(call["pk"]),
         "queue": names.get(call["queue_id"]),
+        "queue_label": queue_labels.get(call["queue_id"]),
         "state": call["state"],
         "offered_at": _iso(call["offered_at"]),
         "answered_at": _iso(call["answered_at"]),
@@ -202,6 +232,7 @@ def _desk_entries(queues, per_queue, waiting, by_desk_state, now) -> list[dict]:
                 "waiting": len(desk["waiting"]),
                 "longest_wait_s": _seconds_since(oldest, now) or 0,
                 "agents": by_desk_state[name],
+                **_targets([queue for queue in queues if queue.desk == name]),
                 **_queue_figures(desk["totals"]),
             }
         )

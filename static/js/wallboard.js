@@ -37,7 +37,16 @@
     return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
   }
   const percent = (rate) => (rate === null || rate === undefined ? labels.none : `${(rate * 100).toFixed(1)}%`);
-  const seconds = (value) => (value === null || value === undefined ? labels.none : String(value));
+  const seconds = (value) => clock(value);
+  // "met" / "missed" against the queue's (or desk's) target; nothing without a figure.
+  function mark(node, rate, target, higherIsBetter) {
+    if (rate === null || rate === undefined || target === null || target === undefined) return node;
+    const met = higherIsBetter ? rate >= target : rate <= target;
+    node.dataset.target = met ? "met" : "missed";
+    node.classList.add(met ? "target-met" : "target-missed");
+    node.title = `${labels.target}: ${(target * 100).toFixed(0)}%`;
+    return node;
+  }
   const deskName = (desk) => labels.desks[desk] || desk;
   const waitClock = (entry) => clock(entry.waiting ? entry.longest_wait_s + elapsed() : 0);
 
@@ -90,6 +99,9 @@
     add(labels.abandoned, String(desk.abandoned_today), "abandoned_today");
     add(labels.aht, seconds(desk.aht_s), "aht_s");
     add(labels.service_level, percent(desk.service_level), "service_level");
+    add(labels.abandonment, percent(desk.abandonment_rate), "abandonment_rate");
+    mark(figures.querySelector('[data-figure="service_level"]'), desk.service_level, desk.service_level_target, true);
+    mark(figures.querySelector('[data-figure="abandonment_rate"]'), desk.abandonment_rate, desk.abandonment_target, false);
     add(labels.states.available, String(desk.agents.available || 0), "available_agents");
     const wait = element("p", null, { class: "longest-wait" });
     wait.append(element("span", `${labels.longest_wait}: `), element("span", waitClock(desk), { "data-figure": "longest_wait" }));
@@ -126,7 +138,8 @@
       cell(String(queue.answered_today), "answered_today"),
       cell(String(queue.abandoned_today), "abandoned_today"),
       cell(seconds(queue.aht_s), "aht_s"),
-      cell(percent(queue.service_level), "service_level"),
+      mark(cell(percent(queue.service_level), "service_level"), queue.service_level, queue.service_level_target, true),
+      mark(cell(percent(queue.abandonment_rate), "abandonment_rate"), queue.abandonment_rate, queue.abandonment_target, false),
     );
     row.title = `${labels.service_level}: ≤ ${queue.service_level_seconds} s`;
     return row;
@@ -139,12 +152,12 @@
     const call = agent.call;
     let callText = labels.none;
     if (call) {
-      const parts = [call.queue, labels.call_states[call.state] || call.state, clock(call.seconds + elapsed())];
+      const parts = [call.queue_label || call.queue, labels.call_states[call.state] || call.state, clock(call.seconds + elapsed())];
       if (call.identified_at_offer) parts.push(labels.identified);
       callText = parts.join(" · ");
     }
     row.append(
-      element("td", agent.agent),
+      element("td", agent.name || agent.agent),
       element("td", deskName(agent.desk)),
       state,
       element("td", clock(agent.seconds_in_state + elapsed()), { class: "number", "data-figure": "time_in_state" }),

@@ -193,7 +193,9 @@ def test_the_customer_page_and_the_admin_show_no_card_number(
     client.force_login(UserFactory(username="admin", role="admin"))
     delivery = WebhookDelivery.objects.get()
 
-    page = client.get(reverse("customer-detail", kwargs={"customer_id": taro.pk}))
+    page = client.get(
+        reverse("customer-detail", kwargs={"customer_id": taro.pk}), {"reason": "監査"}
+    )
     in_admin = client.get(reverse("admin:console_webhookdelivery_change", args=[delivery.pk]))
 
     for response in (page, in_admin):

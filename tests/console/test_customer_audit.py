@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from console.audit.models import ViewAudit
+from contacts.handle_time import TOKYO
 from contacts.models import Channel, Contact, ContactNote, ContactState, Desk
 from customers.models import Customer
 from customers.resolution import ingest_source_records
@@ -101,7 +102,7 @@ def test_the_audit_page_is_for_admins_only(client, customer, admin_user):
     assert client.get("/audit/customer-views/").status_code == 403
 
     client.force_login(admin_user)
-    page = client.get("/audit/customer-views/", {"viewer": "agent001"})
+    page = client.get("/audit/customer-views/", {"viewer": agent.user.pk})
 
     assert page.status_code == 200
     assert "agent001" in page.content.decode()
@@ -115,8 +116,10 @@ def test_customer_page_shows_every_channel_and_desk_and_filters(client, customer
     contact_of(customer, channel=Channel.ATM, desk=Desk.SERVICE_CENTER, minutes_ago=60)
     client.force_login(agent.user)
 
-    everything = client.get(f"/customers/{customer.pk}/").content.decode()
-    atm_only = client.get(f"/customers/{customer.pk}/", {"channel": "atm"}).content.decode()
+    everything = client.get(f"/customers/{customer.pk}/", {"contact": call.pk}).content.decode()
+    atm_only = client.get(
+        f"/customers/{customer.pk}/", {"contact": call.pk, "channel": "atm"}
+    ).content.decode()
 
     assert "返済日の相談" in everything
     assert everything.count("<td>2026") + everything.count("<td>20") >= 2
@@ -129,8 +132,64 @@ def test_timeline_is_paginated(client, customer):
         contact_of(customer, minutes_ago=minutes)
     client.force_login(agent.user)
 
-    first = client.get(f"/customers/{customer.pk}/")
-    second = client.get(f"/customers/{customer.pk}/", {"page": 2})
+    first = client.get(f"/customers/{customer.pk}/", {"reason": "折り返し電話の準備"})
+    second = client.get(f"/customers/{customer.pk}/", {"reason": "折り返し電話の準備", "page": 2})
 
     assert len(first.context["timeline"].object_list) == 25
     assert len(second.context["timeline"].object_list) == 5
+
+
+def test_a_record_opened_outside_a_call_asks_why_first_and_keeps_the_answer(client, customer):
+    agent = make_agent("agent001")
+    client.force_login(agent.user)
+
+    asked = client.get(f"/customers/{customer.pk}/")
+
+    assert asked.status_code == 200
+    assert 'id="opening-reason-form"' in asked.content.decode()
+    assert "山田" not in asked.content.decode()  # nothing of the customer before the reason
+    assert not ViewAudit.objects.exists()
+    client.get(f"/customers/{customer.pk}/", {"reason": "  "})
+    assert not ViewAudit.objects.exists()
+
+    opened = client.get(f"/customers/{customer.pk}/", {"reason": "書面での問い合わせへの回答"})
+    assert "山田" in opened.content.decode()
+    assert ViewAudit.objects.get().reason == "書面での問い合わせへの回答"
+
+
+def audit_page_rows(client, **filters) -> list[str]:
+    page = client.get("/audit/customer-views/", filters)
+    assert page.status_code == 200
+    return [entry.reason for entry in page.context["page"]]
+
+
+def test_the_audit_log_is_filtered_by_day_person_and_customer_name_or_number(
+    client, customer, admin_user
+):
+    other = Customer.objects.get(
+        pk=ingest_source_records(
+            system="loan_cc",
+            records=[{"external_id": "L2", "name": "佐藤 花子", "customer_number": "C0099"}],
+        )
+        .results[0]
+        .customer_id
+    )
+    first, second = make_agent("agent001"), make_agent("agent002")
+    ViewAudit.objects.create(customer=customer, viewer=first.user, reason="a")
+    ViewAudit.objects.create(customer=other, viewer=second.user, reason="b")
+    ViewAudit.objects.create(
+        customer=customer, viewer=second.user, reason="c", at=timezone.now() - timedelta(days=3)
+    )
+    client.force_login(admin_user)
+    today = timezone.localdate(timezone.now(), timezone=TOKYO).isoformat()
+
+    assert sorted(audit_page_rows(client)) == ["a", "b", "c"]
+    assert sorted(audit_page_rows(client, customer="山田")) == ["a", "c"]
+    assert audit_page_rows(client, customer="C0099") == ["b"]
+    assert audit_page_rows(client, viewer=second.user.pk, start=today) == ["b"]
+    assert audit_page_rows(client, end=(timezone.now() - timedelta(days=2)).date()) == ["c"]
+    assert (
+        client.get("/audit/customer-views/", {"start": today, "end": "2020-01-01"}).status_code
+        == 400
+    )
+    assert client.get("/audit/customer-views.csv", {"viewer": "x"}).status_code == 400

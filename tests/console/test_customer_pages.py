@@ -61,6 +61,11 @@ def detail_url(customer) -> str:
     return reverse("customer-detail", kwargs={"customer_id": customer.pk})
 
 
+def opened(customer) -> str:
+    """The customer page as opened outside a call: with the reason the person gives."""
+    return f"{detail_url(customer)}?reason=折り返し電話の準備"
+
+
 # Search
 
 
@@ -148,7 +153,7 @@ def test_search_from_a_call_keeps_the_call_in_the_result_links(client, agent, ta
 
 
 def test_customer_pages_need_sign_in(client, taro):
-    response = client.get(detail_url(taro))
+    response = client.get(opened(taro))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -160,7 +165,7 @@ def test_customer_pages_need_sign_in(client, taro):
 def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, agent, taro):
     client.force_login(agent)
 
-    response = client.get(detail_url(taro))
+    response = client.get(opened(taro))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -205,7 +210,7 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
 def test_detail_shows_codes_by_their_labels(client, agent, taro, language, words):
     client.force_login(agent)
 
-    page = client.get(detail_url(taro), headers={"Accept-Language": language}).content.decode()
+    page = client.get(opened(taro), headers={"Accept-Language": language}).content.decode()
 
     for word in words:
         assert f"<td>{word}</td>" in page
@@ -218,7 +223,7 @@ def test_detail_shows_a_system_without_a_label_by_its_code(client, agent, taro):
     ingest("web", {"external_id": "W-1", "customer_number": "C0012345"})
     client.force_login(agent)
 
-    page = client.get(detail_url(taro)).content.decode()
+    page = client.get(opened(taro)).content.decode()
 
     assert "<td>web</td>" in page  # its source record
     assert "<td>web W-1</td>" in page  # the decision that linked it
@@ -230,7 +235,7 @@ def test_detail_shows_times_in_tokyo(client, agent, taro):
     )
     client.force_login(agent)
 
-    page = client.get(detail_url(taro)).content.decode()
+    page = client.get(opened(taro)).content.decode()
 
     assert "2026-11-02 00:30" in page
 
@@ -276,7 +281,7 @@ def unmerge_url(merge) -> str:
 def test_steward_sees_the_merge_and_undoes_it_from_the_page(client, steward, steward_merge):
     merge, survivor, absorbed = steward_merge
     client.force_login(steward)
-    page = client.get(detail_url(survivor)).content.decode()
+    page = client.get(opened(survivor)).content.decode()
     assert unmerge_url(merge) in page
     assert "csrfmiddlewaretoken" in page
 
@@ -295,7 +300,7 @@ def test_steward_sees_the_merge_and_undoes_it_from_the_page(client, steward, ste
 def test_agent_sees_no_unmerge_form_and_is_refused(client, agent, steward_merge):
     merge, survivor, absorbed = steward_merge
     client.force_login(agent)
-    assert unmerge_url(merge) not in client.get(detail_url(survivor)).content.decode()
+    assert unmerge_url(merge) not in client.get(opened(survivor)).content.decode()
 
     response = client.post(unmerge_url(merge), {"reason": "I think they differ."})
 

@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from console.supervision.reports import Side, compare, contact_report
+from console.supervision.models import RolledUpDay
+from console.supervision.reports import COLUMNS, Side, compare, contact_report
+from console.supervision.rollups import roll_up_days
 from console.supervision.tasks import roll_up_days_task
 from contacts.queues import set_service_level_thresholds
-from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, set_up_people
+from tests.console.scripted_day import EARLIER_DAY, NEXT_DAY, D, Player, at, set_up_people
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +132,7 @@ def test_two_desks_side_by_side(played_day):
     )
 
     rows = {row[0]: row[1:] for row in result.rows}
-    assert rows["AHT (s)"] == ["282", "360", "+78"]
+    assert rows["AHT"] == ["4:42", "6:00", "+1:18"]  # 282 s, 360 s: durations as m:ss
     assert rows["Repeat contacts %"] == ["75.0", "", ""]
     assert rows["Contacts"] == ["6", "2", "-4"]
 
@@ -142,3 +144,50 @@ def test_two_periods_side_by_side(played_day):
     assert result.after_figures.aht_seconds == (350 + 270 + 300 + 348 + 140 + 360) / 6
     assert result.after_figures.repeat_rate == 3 / 4
     assert result.before_figures.repeat_rate == 0
+
+
+def report_cells(report) -> list[list[str]]:
+    return [row.cells for row in report.rows] + [[str(report.total.contacts)]]
+
+
+@pytest.mark.parametrize("group,period", [("agent", "day"), ("queue", "hour"), ("desk", "range")])
+def test_a_day_still_open_is_summed_live_and_reads_the_same_once_rolled_up(
+    client_with_scopes, group, period
+):
+    set_up_people()
+    Player(cti=client_with_scopes("cti")).play_all()
+    just_after_midnight = at(NEXT_DAY, "00:20:00")  # D is still open: c6 crossed midnight
+
+    live = contact_report(start=D, end=D, group=group, period=period, now=just_after_midnight)
+    assert live.live_days == [D]
+    assert not RolledUpDay.objects.exists()
+    assert live.total.contacts == 8
+
+    roll_up_days(days=[D], now=at(NEXT_DAY, "00:40:00"))
+    rolled = contact_report(start=D, end=D, group=group, period=period, now=at(NEXT_DAY, "01:00"))
+    assert rolled.live_days == []
+    assert report_cells(rolled) == report_cells(live)
+
+
+def test_agents_are_named_by_their_display_name(played_day):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="agent001").update(last_name="佐藤", first_name="花子")
+
+    report = contact_report(start=D, end=D, group="agent", period="range")
+
+    assert "佐藤 花子" in {row.group for row in report.rows}
+
+
+def test_service_level_is_marked_against_the_queues_target(played_day):
+    from contacts.models import Queue
+
+    Queue.objects.filter(name="loans").update(service_level_target=50, abandonment_target=10)
+    report = contact_report(start=D, end=D, group="queue", period="range")
+
+    loans = next(row for row in report.rows if row.group == "loans")
+    names = ["period", "group", *(name for name, _heading, _write in COLUMNS)]
+    marks = {name: mark for name, (_cell, mark) in zip(names, loans.marked_cells, strict=True)}
+    # loans on D: 5 contacts, 4 answered (2 within 20 s), 1 abandoned → 40 % < 50 %; 20 % > 10 %.
+    assert (marks["service_level"], marks["abandonment_rate"]) == ("missed", "missed")
+    assert loans.small_sample

@@ -4,13 +4,13 @@ for bad input, rolling days up again on request, and the service-level threshold
 import csv
 import io
 import json
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 
-from console.celery import app as celery_app
-from console.supervision.models import DailyContactRollup, RolledUpDay
+from console.supervision.models import RolledUpDay
 from console.supervision.tasks import roll_up_days_task
 from contacts.models import Queue
 from contacts.queues import set_service_level_thresholds
@@ -106,7 +106,7 @@ def test_the_csv_has_exactly_the_figures_of_the_page(played_day, supervisor_web)
     # The page adds a total row at the foot; every other row is the same, cell for cell.
     assert in_csv == on_page[:-1]
     assert len(in_csv) == 1 + 7  # the heading, six hours × queues of D and c7 on D+1
-    assert in_csv[1][:8] == ["2026-11-24 09:00", "loans", "3", "2", "1", "33.3", "33.3", "310"]
+    assert in_csv[1][:8] == ["2026-11-24 09:00", "loans", "3", "2", "1", "33.3", "33.3", "5:10"]
     assert on_page[-1][1:3] == ["Total", "9"]
 
 
@@ -121,8 +121,8 @@ def test_the_comparison_csv_has_the_figures_of_the_page(played_day, supervisor_w
 
     on_page = table(page.content.decode(), "comparison-table")
     assert csv_rows(download) == on_page
-    aht = next(row for row in on_page if row[0] == "AHT (s)")
-    assert aht == ["AHT (s)", "210", str(round(1768 / 6)), f"+{round(1768 / 6 - 210)}"]
+    aht = next(row for row in on_page if row[0] == "AHT")
+    assert aht == ["AHT", "3:30", "4:55", "+1:25"]  # 210 s and 1768 / 6 = 294.7 s
 
 
 def test_the_page_embeds_the_trend_its_charts_draw(played_day, supervisor_web):
@@ -172,42 +172,31 @@ def test_a_page_number_out_of_range_shows_the_last_page(supervisor_web):
     assert supervisor_web.get("/reports/?page=abc").status_code == 200
 
 
-def test_days_never_rolled_up_are_named_and_can_be_rolled_up_on_request(
-    client_with_scopes, supervisor_web, django_capture_on_commit_callbacks
-):
-    set_up_people()
-    Player(cti=client_with_scopes("cti")).play_all()
-    query = f"start={D}&end={D}&group=desk&period=day"
-    before = supervisor_web.get(f"/reports/?{query}")
-    assert before.context["report"].days_not_rolled_up == [D]
-    assert b'id="not-rolled-up"' in before.content
+def test_there_is_no_roll_up_button_any_more(supervisor_web):
+    page = supervisor_web.get("/reports/")
 
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            answer = supervisor_web.post("/reports/roll-up", {"start": D, "end": D, "query": query})
-    finally:
-        celery_app.conf.task_always_eager = eager
-
-    assert answer.status_code == 302
-    assert answer["Location"] == f"/reports/?{query}&desk="
-    assert RolledUpDay.objects.get(day=D).contacts == 8
-    after = supervisor_web.get(f"/reports/?{query}")
-    assert after.context["report"].days_not_rolled_up == []
-    assert after.context["report"].total.contacts == 8
-
-
-def test_rolling_up_too_many_days_at_once_is_refused(supervisor_web):
-    answer = supervisor_web.post(
-        "/reports/roll-up",
-        {"start": "2025-01-01", "end": "2026-11-01", "query": "start=x\r\nSet-Cookie: a=b"},
-    )
-
-    assert answer.status_code == 302
-    assert answer["Location"] == "/reports/"
-    assert not DailyContactRollup.objects.exists()
+    assert b"roll-up" not in page.content
+    assert supervisor_web.post("/reports/roll-up", {"start": D, "end": D}).status_code == 404
     assert not RolledUpDay.objects.exists()
+
+
+def test_dates_are_picked_from_a_calendar_and_quick_ranges_keep_the_grouping(supervisor_web):
+    page = supervisor_web.get("/reports/?group=queue&period=hour", HTTP_ACCEPT_LANGUAGE="en")
+
+    html = page.content.decode()
+    assert 'type="date" name="start"' in html
+    ranges = page.context["quick_ranges"]
+    assert [str(entry["label"]) for entry in ranges][:3] == ["Today", "Yesterday", "This week"]
+    assert all("group=queue&period=hour" in entry["query"] for entry in ranges)
+
+
+def test_a_go_live_date_compares_as_many_days_before_and_after(supervisor_web):
+    page = supervisor_web.get("/reports/compare/?go_live=2026-11-24&days=3&desk=contact_center")
+
+    sides = page.context["comparison"]
+    assert (sides.before.start, sides.before.end) == (EARLIER_DAY, D - timedelta(days=1))
+    assert (sides.after.start, sides.after.end) == (D, D + timedelta(days=2))
+    assert sides.before.desk == sides.after.desk == "contact_center"
 
 
 def test_the_wallboard_page_starts_from_the_current_figures(supervisor_web):

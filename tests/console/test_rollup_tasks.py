@@ -18,7 +18,7 @@ from console.supervision.models import (
     LiveQueueFigures,
     RolledUpDay,
 )
-from console.supervision.rollups import days_to_roll_up, roll_up_day
+from console.supervision.rollups import days_to_roll_up, roll_up_day, roll_up_days
 from console.supervision.tasks import (
     forget_old_live_figures_task,
     roll_up_days_task,
@@ -94,24 +94,23 @@ def test_two_runs_of_one_day_at_once_take_turns(player):
 
 
 @pytest.mark.django_db
-def test_beat_rolls_up_today_and_yesterday_until_its_late_calls_are_over():
+def test_beat_rolls_up_only_closed_days_once_their_late_calls_are_over():
     evening = at(D, "22:00:00")
-    assert days_to_roll_up(now=evening) == [D, D - timedelta(days=1), D - timedelta(days=2)]
+    # Today is open (the reports sum it live); the two days before are closed.
+    assert days_to_roll_up(now=evening) == [D - timedelta(days=2), D - timedelta(days=1)]
+    roll_up_days(days=[D - timedelta(days=2), D - timedelta(days=1), D], now=evening)
+    assert not RolledUpDay.objects.filter(day=D).exists()
+    assert days_to_roll_up(now=evening) == []
 
-    roll_up_day(day=D - timedelta(days=1), now=evening)
-    roll_up_day(day=D - timedelta(days=2), now=evening)
-    roll_up_day(day=D, now=evening)
-    # D is not over: it is rolled up again after midnight, until 00:30 has passed.
-    assert days_to_roll_up(now=evening) == [D]
-    assert days_to_roll_up(now=at(NEXT_DAY, "00:10:00")) == [NEXT_DAY, D]
-    roll_up_day(day=D, now=at(NEXT_DAY, "00:10:00"))
-    assert days_to_roll_up(now=at(NEXT_DAY, "00:15:00")) == [NEXT_DAY, D]
-    roll_up_day(day=D, now=at(NEXT_DAY, "00:35:00"))
-    assert days_to_roll_up(now=at(NEXT_DAY, "00:40:00")) == [NEXT_DAY]
+    # D closes 30 minutes after its midnight, when the calls that crossed it are over.
+    assert days_to_roll_up(now=at(NEXT_DAY, "00:10:00")) == []
+    assert days_to_roll_up(now=at(NEXT_DAY, "00:40:00")) == [D]
+    roll_up_days(days=[D], now=at(NEXT_DAY, "00:40:00"))
+    assert days_to_roll_up(now=at(NEXT_DAY, "00:45:00")) == []
 
 
 @pytest.mark.django_db
-def test_the_periodic_task_rolls_up_today(player):
+def test_the_periodic_task_rolls_up_the_recent_closed_days(player):
     player.play_all()
 
     days = roll_up_recent_days_task.apply().get()

@@ -94,7 +94,9 @@ def test_an_agent_updates_and_comments_a_ticket_on_the_customer_page(tickets_api
         f"/customers/{ticket['customer_id']}/cases/{ticket['id']}",
         {"status": "in_progress", "comment": "お客様へ折り返し済み"},
     )
-    page = client.get(f"/customers/{ticket['customer_id']}/").content.decode()
+    page = client.get(
+        f"/customers/{ticket['customer_id']}/", {"reason": "チケットの確認"}
+    ).content.decode()
 
     case = Case.objects.get()
     assert case.status == CaseStatus.IN_PROGRESS

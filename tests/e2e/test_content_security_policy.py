@@ -33,7 +33,12 @@ def test_the_main_pages_report_no_csp_violation(logged_in_page, daphne_server, b
     UserFactory(username="steward001", role="steward")
     UserFactory(username="admin001", role="admin")
     pages = {
-        "agent001": ["/console/", "/customers/", f"/customers/{customer.pk}/"],
+        "agent001": [
+            "/console/",
+            "/customers/",
+            f"/customers/{customer.pk}/",
+            f"/customers/{customer.pk}/?reason=check",
+        ],
         "super001": ["/wallboard/", "/reports/", "/reports/compare/"],
         "steward001": ["/review/", "/"],
         "admin001": ["/audit/customer-views/", "/admin/", "/admin/console/webhookdelivery/"],

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from console.audit.models import ViewAudit
 from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
 from tests.customers import people
@@ -105,7 +106,13 @@ def test_customer_page_shows_identity_and_masked_accounts(agent_page, browser_er
     page = agent_page
     search(page, "ﾔﾏﾀﾞ")
     page.locator("table tbody tr").get_by_role("link", name=taro.name).click()
+    # Outside a call the page asks why first, and the reason goes into the access log.
     page.wait_for_url(f"**/customers/{taro.pk}/")
+    expect(page.locator("#identity-heading")).to_have_count(0)
+    page.fill("#opening-reason", "折り返し電話の準備")
+    page.press("#opening-reason", "Enter")
+    page.wait_for_url(f"**/customers/{taro.pk}/?reason=*")
+    assert ViewAudit.objects.get(customer=taro).reason == "折り返し電話の準備"
 
     # The name survivorship chose heads the page; each desk's own spelling is in its record.
     expect(page.locator("#identity-heading")).to_contain_text(taro.name)

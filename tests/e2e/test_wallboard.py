@@ -73,10 +73,10 @@ def test_supervisor_watches_calls_change_the_wallboard(
     expect(figure("abandoned_today")).to_have_text("1")
     expect(figure("service_level")).to_have_text("50.0%")
 
-    # 230 s of talk and 30 s of after-call work: AHT 260 s.
+    # 230 s of talk and 30 s of after-call work: AHT 260 s, shown as 4:20.
     event(5, "c1", "ended", 240)
     event(6, "c1", "wrapup_done", 270)
-    expect(figure("aht_s")).to_have_text("260")
+    expect(figure("aht_s")).to_have_text("4:20")
     expect(page.locator('#agent-states [data-figure="agents.available"]')).to_have_text("1")
     contact_center = page.locator('#desk-tiles [data-desk="contact_center"]')
     expect(contact_center.locator('[data-figure="answered_today"]')).to_have_text("1")
