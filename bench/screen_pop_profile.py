@@ -286,13 +286,13 @@ def print_per_event_type(timed: list[Timed]) -> None:
         )
 
 
-def print_statements(timed: list[Timed], top: int = 12) -> None:
+def print_statements(timed: list[Timed], kind: str, top: int = 12) -> None:
     by_sql: dict[str, list[float]] = defaultdict(list)
     for t in timed:
         for statement, ms in t.record.statements:
             by_sql[statement].append(ms)
     ranked = sorted(by_sql.items(), key=lambda item: -sum(item[1]))[:top]
-    print(f"\nSlowest statements of `offered` requests, by total time (of {len(timed)} requests)")
+    print(f"\nSlowest statements of `{kind}` requests, by total time (of {len(timed)} requests)")
     for statement, values in ranked:
         mean = sum(values) / len(values)
         per_request = len(values) / len(timed)
@@ -340,7 +340,9 @@ def main() -> None:
     for kind in ("answered", "ended", "wrapup_done"):
         print_phases(f"`{kind}`", [t for t in timed if t.kind == kind])
     print_per_event_type(timed)
-    print_statements(offered)
+    print_statements(offered, "offered")
+    for kind in ("answered", "ended", "wrapup_done"):
+        print_statements([t for t in timed if t.kind == kind], kind)
     options.profiler.dump_stats(options.profile_out)
     print(
         f"\ncProfile of the view of {options.profiled_calls} more calls' requests "

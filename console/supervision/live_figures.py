@@ -3,16 +3,17 @@ to its queue's hourly totals (`LiveContactFigures`); when the contact changes, o
 difference is added to `LiveQueueFigures`, so reading the wallboard (supervision.wallboard) costs
 a few small queries whatever the day's volume.
 
-The totals are moved after the contact's transaction commits, each by one single-row UPDATE:
-a transfer touches two queues, and two transactions locking two queues' rows in opposite orders
-could deadlock. The contact's own row moves inside the transaction, so a change is counted once.
+The totals are moved after the contact's transaction commits, each by one single-row UPDATE, in
+order: a transfer touches two queues, and two transactions locking two queues' rows in opposite
+orders could deadlock. The contact's own row moves inside the transaction, so a change is
+counted once; the totals' own commit does not wait for the disk (see `_move_totals`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -134,7 +135,15 @@ def _add_difference(changes: dict[tuple, list], old: Share | None, new: Share) -
             changes[share.key][index] += sign * value
 
 
+@transaction.atomic
 def _move_totals(changes: dict[tuple, list]) -> None:
+    # Without waiting for the disk: the totals are derived from the contacts' own rows, which
+    # committed durably just before. A crash may lose the last fraction of a second of moves
+    # (the wallboard's today, not a record); waiting would cost each event a second flush of
+    # the write-ahead log, some 4 ms here (docs/BENCHMARKS.md), on the request's thread.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     for (day, hour, queue_id), values in sorted(changes.items()):
         totals = LiveQueueFigures.objects.filter(day=day, hour=hour, queue_id=queue_id)
         moved = {name: F(name) + value for name, value in zip(COUNTED, values, strict=True)}
