@@ -36,8 +36,9 @@ from console.redis_cache import REDIS_ERRORS, RETRY_AFTER_OUTAGE_S, Outage, cach
 # restart lost it: 200 agents' sockets cost 100 small writes a second.
 MEMBERSHIP_CHECK_S = 2
 
-# The websocket close code for "the server cannot serve this now; reconnect later" (RFC 6455).
-CLOSE_TRY_AGAIN_LATER = 1013
+# "The server cannot serve this now; reconnect later": RFC 6455's 1013, which Channels does not
+# let an application send, so in the application's range, after HTTP's 503.
+CLOSE_TRY_AGAIN_LATER = 4503
 
 channel_layer_outage = Outage("Redis channel layer")
 
@@ -87,7 +88,7 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 
     async def channel_layer_lost(self, event) -> None:
         """Redis went away under an open socket (OutageAwareRedisChannelLayer): no bell can ring
-        here now, and the group it joined may be gone with Redis. Closed with 1013, so the
+        here now, and the group it joined may be gone with Redis. Closed with 4503, so the
         browser reconnects and resumes. Before the socket is accepted there is nothing to close:
         `connect` finds out for itself."""
         if getattr(self, "group", None) is None or getattr(self, "layer_lost", False):
@@ -115,7 +116,7 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 
     async def join_group_and_accept(self, group: str) -> bool:
         """Join the group its bells ring in, then accept. Without the channel layer (Redis down)
-        the socket is accepted and closed at once with 1013 "try again later", not refused with
+        the socket is accepted and closed at once with 4503 "try again later", not refused with
         a 500: the browser retries, and resumes from the database once it is back."""
         try:
             await self.channel_layer.group_add(group, self.channel_name)

@@ -30,6 +30,7 @@ class AgentBrowser:
     origin: str
     cookie: str
     messages: list[dict] = field(default_factory=list)
+    arrived_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
     attempts: list[Attempt] = field(default_factory=list)
     last_seq: int = 0
 
@@ -115,5 +116,6 @@ class AgentBrowser:
 
     def _receive(self, message: dict) -> None:
         self.messages.append(message)
+        self.arrived_at.append(time.monotonic())
         if isinstance(message.get("seq"), int):
             self.last_seq = max(self.last_seq, message["seq"])

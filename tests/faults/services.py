@@ -95,7 +95,7 @@ def running_redis():
             server.kill()
 
 
-def _postgres_bin() -> Path | None:
+def postgres_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:
         return Path(found[-1]).parent
@@ -176,7 +176,7 @@ def _as_postgres() -> dict:
 
 @contextmanager
 def running_postgres():
-    bin_dir = _postgres_bin()
+    bin_dir = postgres_bin()
     if bin_dir is None or not (bin_dir / "pg_ctl").exists():
         pytest.skip("PostgreSQL's initdb/pg_ctl are not installed")
     with tempfile.TemporaryDirectory(prefix="faults-pg-") as directory:

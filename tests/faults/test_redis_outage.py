@@ -36,8 +36,10 @@ def test_calls_offered_while_redis_is_down_are_accepted_and_pop_after_resume(con
     browser.wait_for(lambda b: b.popped_calls() == before + during + after)
 
     assert browser.repeated_seqs() == []
-    # Refused while Redis was away with 1013 "try again later", never a failed handshake.
+    # Refused while Redis was away with 4503 "try again later", never a failed handshake or a
+    # server error.
     assert [attempt.status for attempt in browser.attempts if attempt.status] == []
+    assert 1011 not in [attempt.close_code for attempt in browser.attempts]
     assert get_json(console.url + "/healthz")[0] == 200
 
 
