@@ -422,9 +422,15 @@ def test_agent_finds_the_caller_from_the_console_by_keyboard_as_they_type(
     page.wait_for_url(f"**/customers/{customer.pk}/?contact={offered['contact_id']}")
     expect(page.locator("#identity-heading")).to_contain_text(NAME)
 
-    opening = ViewAudit.objects.get()
+    opening = ViewAudit.objects.get(listed=False)
     assert (opening.viewer.username, opening.customer_id) == ("agent001", customer.pk)
     assert str(opening.contact_id) == offered["contact_id"]
+    # The search results were written down too, with what was typed and the call.
+    searched = ViewAudit.objects.filter(
+        listed=True, customer=customer, reason__startswith="search: "
+    )
+    assert searched.exists()
+    assert {str(entry.contact_id) for entry in searched} == {offered["contact_id"]}
     assert browser_errors.errors == []
 
 
@@ -442,12 +448,14 @@ def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
     agent.get_by_role("link", name="顧客ページを開く").click()
     customer = SourceRecord.objects.get(external_id="L-000123").customer
     agent.wait_for_url(f"**/customers/{customer.pk}/?contact={contact.pk}")
-    opened_at = timezone.localtime(ViewAudit.objects.get().at)
+    opened_at = timezone.localtime(ViewAudit.objects.get(reason="").at)
 
-    # An admin reads the log: who, when (Tokyo time), the customer and the call.
+    # An admin reads the log: who, when (Tokyo time), the customer and the call; the screen
+    # pop before the opening is there too.
     admin = logged_in_page("admin001", "/audit/customer-views/")
     rows = admin.locator("main tbody tr")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator("td").nth(4)).to_have_text("screen pop")
     cells = rows.first.locator("td")
     expect(cells.nth(0)).to_have_text(opened_at.strftime("%Y-%m-%d %H:%M:%S"))
     expect(cells.nth(1)).to_have_text("agent001")
