@@ -43,19 +43,19 @@ SOURCE_SYSTEMS = {
 
 
 # One mark per channel, beside its words on the timeline and in the screen pop, so a glance
-# tells a branch visit from an app request.
+# tells a branch visit from an app request. Symbols every system font has (no emoji font needed).
 CHANNEL_ICONS = {
     Channel.PHONE: "☎",
-    Channel.ATM: "🏧",
-    Channel.TICKET: "🎫",
-    Channel.CHAT: "💬",
+    Channel.ATM: "¥",
+    Channel.TICKET: "✎",
+    Channel.CHAT: "⌨",
     Channel.MAIL: "✉",
-    Channel.WEB: "🌐",
-    Channel.APP: "📱",
-    Channel.BRANCH: "🏢",
-    Channel.LINE: "🟩",
-    Channel.EMAIL: "📧",
-    Channel.SMS: "📨",
+    Channel.WEB: "⊕",
+    Channel.APP: "▣",
+    Channel.BRANCH: "⌂",
+    Channel.LINE: "Ⓛ",
+    Channel.EMAIL: "@",
+    Channel.SMS: "✆",
 }
 
 

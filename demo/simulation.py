@@ -178,6 +178,78 @@ def play_call(
         client.post_event(call_id=call_id, type_=type_, **extra)
 
 
+# What the member app and the web member page record while calls go on (touchpoints API).
+APP_AND_WEB_SUBJECTS = {
+    "app": [
+        "アプリで増枠を申込 / Applied for a limit increase in the app",
+        "アプリで返済日を変更 / Changed the repayment date in the app",
+        "アプリでカード利用を一時停止 / Paused the card in the app",
+    ],
+    "web": [
+        "会員ページで返済予定を確認 / Checked repayments on the member page",
+        "会員ページで住所を変更 / Changed address on the member page",
+        "会員ページから書類をアップロード / Uploaded documents on the member page",
+    ],
+}
+
+
+class InteractionsClient:
+    """The member app and the web member page, posting what customers do there."""
+
+    def __init__(self, *, base_url: str, key: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+
+    def post(self, *, channel: str, customer_number: str, subject: str) -> dict | None:
+        body = {
+            "source": "member_app" if channel == "app" else "web_member",
+            "external_id": f"sim-{uuid.uuid4().hex}",
+            "channel": channel,
+            "direction": "inbound",
+            "occurred_at": datetime.now(TOKYO).isoformat(),
+            "customer": {"customer_number": customer_number},
+            "subject": subject,
+        }
+        request = Request(
+            f"{self.base_url}/api/v1/interactions",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except (OSError, HTTPException) as error:
+            print(f"simulate: {channel} interaction failed: {error}")
+            return None
+
+
+def simulate_interactions(
+    *,
+    client: InteractionsClient,
+    customer_numbers: list[str],
+    per_minute: float,
+    minutes: float,
+    seed: int | None = None,
+) -> int:
+    """App and web touchpoints for known customers at the given rate; returns how many."""
+    if not customer_numbers or per_minute <= 0:
+        return 0
+    rng = random.Random(seed)
+    deadline = time.monotonic() + minutes * 60
+    sent = 0
+    while time.monotonic() < deadline:
+        channel = rng.choice(list(APP_AND_WEB_SUBJECTS))
+        if client.post(
+            channel=channel,
+            customer_number=rng.choice(customer_numbers),
+            subject=rng.choice(APP_AND_WEB_SUBJECTS[channel]),
+        ):
+            sent += 1
+        time.sleep(60.0 / per_minute)
+    return sent
+
+
 def wait_until_serving(base_url: str, *, timeout_s: float = 60) -> bool:
     """The simulator may start beside the server: give it time to come up."""
     deadline = time.monotonic() + timeout_s

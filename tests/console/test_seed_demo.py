@@ -224,3 +224,19 @@ def test_seed_demo_gives_agents_desks_and_customers_a_call_history():
     assert Contact.objects.filter(desk=Desk.SERVICE_CENTER).exists()
     assert Contact.objects.filter(notes__isnull=False).exists()
     assert Case.objects.exists()
+
+
+def test_seed_demo_adds_touchpoints_on_every_channel_and_answered_follow_ups():
+    from console.follow_ups.models import Survey
+    from contacts.models import TOUCHPOINT_CHANNELS, Touchpoint
+
+    seed(customers=60, agents=5)
+    touchpoints_before = Touchpoint.objects.count()
+    seed(customers=60, agents=5)
+
+    channels = set(Touchpoint.objects.values_list("contact__channel", flat=True))
+    assert set(TOUCHPOINT_CHANNELS) <= channels
+    assert Survey.objects.filter(answered_at__isnull=False).exists()
+    assert Survey.objects.filter(answered_at__isnull=True).exists()
+    assert Touchpoint.objects.filter(source="follow_up", direction="outbound").exists()
+    assert Touchpoint.objects.count() == touchpoints_before

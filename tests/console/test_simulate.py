@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from console.agents.models import AgentState
-from contacts.models import CallEvent, Contact, ContactState
+from contacts.models import CallEvent, Contact, ContactState, Touchpoint
 from customers.resolution import ingest_source_records
 from tests.factories import make_agent
 from tests.live_server import running_daphne
@@ -15,7 +15,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_simulated_calls_reach_agents_and_finish(transactional_db):
     ingest_source_records(
         system="loan_cc",
-        records=[{"external_id": "L1", "name": "山田 太郎", "phones": ["09012345678"]}],
+        records=[
+            {
+                "external_id": "L1",
+                "customer_number": "C0000001",
+                "name": "山田 太郎",
+                "phones": ["09012345678"],
+            }
+        ],
     )
     for n, desk in enumerate(["contact_center", "service_center"] * 3):
         make_agent(f"agent{n:03d}", desk=desk, state=AgentState.AVAILABLE)
@@ -34,8 +41,37 @@ def test_simulated_calls_reach_agents_and_finish(transactional_db):
             "1000",
             "--seed",
             "7",
+            "--interactions-per-minute",
+            "0",
         )
 
     assert Contact.objects.count() >= 5
     assert CallEvent.objects.filter(type="offered").count() == Contact.objects.filter(leg=0).count()
     assert Contact.objects.filter(state=ContactState.WRAPPED_UP).exists()
+
+
+def test_the_simulator_sends_app_and_web_interactions(transactional_db):
+    ingest_source_records(
+        system="loan_cc",
+        records=[{"external_id": "L1", "customer_number": "C0000001", "name": "山田 太郎"}],
+    )
+
+    with running_daphne() as server:
+        call_command(
+            "simulate",
+            "--url",
+            server,
+            "--calls-per-minute",
+            "1",
+            "--minutes",
+            "0.05",
+            "--interactions-per-minute",
+            "120",
+            "--seed",
+            "3",
+        )
+
+    touchpoints = Touchpoint.objects.select_related("contact")
+    assert touchpoints.count() >= 3
+    assert {t.contact.channel for t in touchpoints} <= {"app", "web"}
+    assert {t.contact.customer.customer_number for t in touchpoints} == {"C0000001"}

@@ -15,6 +15,7 @@ from django.db import transaction
 from customers.models import Customer, SourceRecord
 from demo.customers import generate_people, load_demo_people
 from demo.history import create_demo_history
+from demo.touchpoints import create_demo_follow_ups, create_demo_touchpoints
 from demo.users import ensure_demo_agents, ensure_user
 
 DEFAULT_PASSWORD = "demo-pass-2026"
@@ -72,6 +73,9 @@ class Command(BaseCommand):
             agents_by_desk=agent_profiles,
             rng=random.Random(seed),
         )
+        live_customers = list(Customer.objects.filter(merged_into__isnull=True).order_by("pk"))
+        touchpoints = create_demo_touchpoints(customers=live_customers, rng=random.Random(seed))
+        follow_ups = create_demo_follow_ups(customers=live_customers, rng=random.Random(seed))
         actions = ", ".join(f"{count} {action}" for action, count in sorted(load.actions.items()))
         self.stdout.write(
             f"Users: {len(people_by_role)} ({user_changes['created']} created, "
@@ -81,6 +85,10 @@ class Command(BaseCommand):
         records = sum(load.actions.values())
         self.stdout.write(f"Demo people: {len(people)}; records: {records} ({actions or 'none'}).")
         self.stdout.write(f"Demo call history: {history} contacts added.")
+        self.stdout.write(
+            f"Demo touchpoints on other channels: {touchpoints} added; "
+            f"follow-ups sent after calls: {follow_ups} added."
+        )
         self.stdout.write(
             f"Now {SourceRecord.objects.count()} source records resolve to "
             f"{Customer.objects.filter(merged_into__isnull=True).count()} customers."

@@ -1,3 +1,5 @@
+import threading
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,9 +10,11 @@ from contacts.models import Queue
 from customers.models import Customer
 from demo.simulation import (
     AgentRoster,
+    InteractionsClient,
     PlatformTelephonyClient,
     TelephonyClient,
     simulate_calls,
+    simulate_interactions,
     wait_until_serving,
 )
 from demo.telephony_formats import (
@@ -51,6 +55,12 @@ class Command(BaseCommand):
         parser.add_argument("--speed", type=float, default=1.0, help="2 = calls twice as short")
         parser.add_argument("--seed", type=int)
         parser.add_argument(
+            "--interactions-per-minute",
+            type=float,
+            default=2,
+            help="app and web touchpoints posted beside the calls (0: none)",
+        )
+        parser.add_argument(
             "--format",
             choices=FORMATS,
             default="native",
@@ -60,7 +70,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not wait_until_serving(options["url"]):
             raise CommandError(f"No server answers at {options['url']}.")
-        key = options["key"] or reissue_api_client(name="simulator", scopes=["cti"]).key
+        key = (
+            options["key"]
+            or reissue_api_client(name="simulator", scopes=["cti", "interactions"]).key
+        )
         callers = [
             phones[0]
             for phones in Customer.objects.filter(merged_into__isnull=True)
@@ -72,6 +85,25 @@ class Command(BaseCommand):
             f"minutes against {options['url']} ({len(callers)} known callers, "
             f"{options['format']} format)."
         )
+        numbers = list(
+            Customer.objects.filter(merged_into__isnull=True)
+            .exclude(customer_number="")
+            .values_list("customer_number", flat=True)[:2000]
+        )
+        touchpoints = []
+        beside = threading.Thread(
+            target=lambda: touchpoints.append(
+                simulate_interactions(
+                    client=InteractionsClient(base_url=options["url"], key=key),
+                    customer_numbers=numbers,
+                    per_minute=options["interactions_per_minute"],
+                    minutes=options["minutes"],
+                    seed=options["seed"],
+                )
+            ),
+            daemon=True,
+        )
+        beside.start()
         started = simulate_calls(
             client=self.client(options["format"], url=options["url"], key=key),
             callers=callers,
@@ -80,7 +112,10 @@ class Command(BaseCommand):
             speed=options["speed"],
             seed=options["seed"],
         )
-        self.stdout.write(f"Offered {started} calls.")
+        beside.join()
+        self.stdout.write(
+            f"Offered {started} calls; posted {sum(touchpoints)} app and web touchpoints."
+        )
 
     def client(self, format_: str, *, url: str, key: str):
         if format_ == "native":
