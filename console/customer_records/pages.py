@@ -457,13 +457,36 @@ class CaseCustomerForm(forms.Form):
     customer_id = forms.UUIDField(label=gettext_lazy("Customer id"))
 
 
+class IncidentCustomerSearchForm(forms.Form):
+    """A customer search for one incident, answered in place beside it."""
+
+    case = forms.UUIDField()
+    q = forms.CharField(max_length=100, strip=True)
+
+
+INCIDENT_SEARCH_RESULTS = 10
+
+
 @require_GET
 @requires("customers.review_matches")
 def unresolved_incident_list(request):
+    search = IncidentCustomerSearchForm(request.GET)
+    searched_case, found = None, None
+    if search.is_valid():
+        searched_case = search.cleaned_data["case"]
+        found = search_customer_page(
+            search.cleaned_data["q"], page_number=1, per_page=INCIDENT_SEARCH_RESULTS
+        )
     return render(
         request,
         "console/unresolved_incidents.html",
-        {"incidents": unresolved_incidents()[:REVIEW_PAGE_SIZE], "form": CaseCustomerForm()},
+        {
+            "incidents": unresolved_incidents()[:REVIEW_PAGE_SIZE],
+            "searched_case": searched_case,
+            "query": search.cleaned_data.get("q", "") if searched_case else "",
+            "found": found.page.object_list if found else [],
+            "more_found": bool(found and (found.more_matches or found.page.has_next())),
+        },
     )
 
 
