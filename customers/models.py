@@ -211,6 +211,9 @@ class ReviewCandidate(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    # The fields (name, name_kana) the steward took from the record on linking; otherwise the
+    # customer's agreed values stay (customers.survivorship).
+    chosen_fields = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

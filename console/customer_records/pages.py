@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from console.audit.records import (
     view_audit_log,
 )
 from console.customer_records.stewardship import decide_candidate
+from console.labels import MATCH_RULES, SOURCE_SYSTEMS, label_of
 from console.roles import ROLES, display_name, requires
 from console.service_desk.cases import (
     NotThisCustomersCase,
@@ -39,7 +40,14 @@ from contacts.timeline import customer_timeline, open_cases
 from customers.merging import MergeError, unmerge_customers
 from customers.models import DecisionKind, MergeDecision, ReviewCandidate
 from customers.queries import customer_with_records, search_customer_page
-from customers.review import ReviewError, customer_history, open_review_candidates
+from customers.review import (
+    ReviewError,
+    ReviewFilter,
+    customer_history,
+    open_candidates,
+    review_counts,
+    review_items,
+)
 
 SEARCH_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 25
@@ -82,6 +90,12 @@ class ReasonForm(forms.Form):
     )
 
 
+class UnmergeForm(ReasonForm):
+    confirm = forms.BooleanField(
+        error_messages={"required": gettext_lazy("Confirm that the two customers are separated.")}
+    )
+
+
 class DecisionForm(ReasonForm):
     LINK = "link"
     KEEP_APART = "keep_apart"
@@ -93,6 +107,10 @@ class DecisionForm(ReasonForm):
             "required": gettext_lazy("Choose “link” or “keep apart”."),
             "invalid_choice": gettext_lazy("Choose “link” or “keep apart”."),
         },
+    )
+    # On a link, the record's name or kana to take instead of the customer's.
+    take = forms.MultipleChoiceField(
+        required=False, choices=[("name", "name"), ("name_kana", "name_kana")]
     )
 
 
@@ -198,6 +216,7 @@ def customer_detail(request, customer_id):
             "filters": filters,
             "filter_query": _without_page(request.GET),
             "opening": {"contact": chosen.get("contact"), "reason": chosen.get("reason")},
+            "history_reason": _("Reading a merge history"),
         },
     )
 
@@ -225,7 +244,7 @@ def customer_unmerge(request, customer_id, decision_id):
     decision = get_object_or_404(
         MergeDecision, pk=decision_id, customer_id=customer_id, kind=DecisionKind.MERGED
     )
-    form = ReasonForm(request.POST)
+    form = UnmergeForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
         return _back_to_customer(request, customer_id)
@@ -240,19 +259,68 @@ def customer_unmerge(request, customer_id, decision_id):
     return _back_to_customer(request, customer_id)
 
 
+class ReviewFilterForm(forms.Form):
+    system = forms.ChoiceField(label=gettext_lazy("System"), required=False)
+    rule = forms.ChoiceField(label=gettext_lazy("Rule"), required=False)
+    older_than_days = forms.IntegerField(
+        label=gettext_lazy("Waiting at least (days)"), required=False, min_value=0, max_value=3650
+    )
+    min_score = forms.FloatField(
+        label=gettext_lazy("Score from"), required=False, min_value=0, max_value=1
+    )
+    max_score = forms.FloatField(
+        label=gettext_lazy("Score up to"), required=False, min_value=0, max_value=1
+    )
+    order = forms.ChoiceField(
+        label=gettext_lazy("Order"),
+        required=False,
+        choices=[
+            ("score", gettext_lazy("Highest score first")),
+            ("oldest", gettext_lazy("Waiting longest first")),
+            ("newest", gettext_lazy("Newest first")),
+        ],
+    )
+
+    def __init__(self, *args, counts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All (%(count)d)") % {"count": counts["open"]})]
+        # Every known code, waiting or not: a filter stays valid when its last candidate goes.
+        for name, labels, by_code in (
+            ("system", SOURCE_SYSTEMS, counts["by_system"]),
+            ("rule", MATCH_RULES, counts["by_rule"]),
+        ):
+            self.fields[name].choices = everything + [
+                (code, f"{label_of(labels, code)} ({by_code.get(code, 0)})")
+                for code in sorted({*labels, *by_code})
+            ]
+
+    def review_filter(self) -> ReviewFilter:
+        chosen = {
+            name: value for name, value in self.cleaned_data.items() if value not in ("", None)
+        }
+        return ReviewFilter(**chosen)
+
+
 @require_GET
 @requires("customers.review_matches")
 def steward_review(request):
-    items = open_review_candidates(limit=REVIEW_PAGE_SIZE)
+    counts = review_counts()
+    form = ReviewFilterForm(request.GET, counts=counts)
+    valid = form.is_valid()
+    candidates = open_candidates(form.review_filter()) if valid else ReviewCandidate.objects.none()
+    page = Paginator(candidates, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/review.html",
         {
-            "items": items,
-            "page_size": REVIEW_PAGE_SIZE,
-            "more_waiting": len(items) == REVIEW_PAGE_SIZE,
+            "form": form,
+            "counts": counts,
+            "page": page,
+            "items": review_items(page.object_list),
+            "filter_query": _without_page(request.GET),
             "reason_max_length": MAX_REASON_LENGTH,
         },
+        status=200 if valid else 400,
     )
 
 
@@ -263,19 +331,30 @@ def steward_decide(request, candidate_id):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
-        return redirect("steward-review")
+        return _back_to_review(request)
     try:
         decide_candidate(
             candidate=candidate,
             link=form.cleaned_data["decision"] == DecisionForm.LINK,
             decided_by=request.user,
             reason=form.cleaned_data["reason"],
+            take_fields=form.cleaned_data["take"],
         )
     except (ReviewError, MergeError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Decision recorded."))
-    return redirect("steward-review")
+    return _back_to_review(request)
+
+
+def _back_to_review(request):
+    """The review queue again, with the filters the steward had (checked again, never echoed)."""
+    target = reverse("steward-review")
+    shown = ReviewFilterForm(QueryDict(request.POST.get("back", "")), counts=review_counts())
+    if not shown.is_valid():
+        return redirect(target)
+    kept = {name: value for name, value in shown.cleaned_data.items() if value not in ("", None)}
+    return redirect(f"{target}?{urlencode(kept)}" if kept else target)
 
 
 class AuditFilterForm(forms.Form):
@@ -395,13 +474,36 @@ class CaseCustomerForm(forms.Form):
     customer_id = forms.UUIDField(label=gettext_lazy("Customer id"))
 
 
+class IncidentCustomerSearchForm(forms.Form):
+    """A customer search for one incident, answered in place beside it."""
+
+    case = forms.UUIDField()
+    q = forms.CharField(max_length=100, strip=True)
+
+
+INCIDENT_SEARCH_RESULTS = 10
+
+
 @require_GET
 @requires("customers.review_matches")
 def unresolved_incident_list(request):
+    search = IncidentCustomerSearchForm(request.GET)
+    searched_case, found = None, None
+    if search.is_valid():
+        searched_case = search.cleaned_data["case"]
+        found = search_customer_page(
+            search.cleaned_data["q"], page_number=1, per_page=INCIDENT_SEARCH_RESULTS
+        )
     return render(
         request,
         "console/unresolved_incidents.html",
-        {"incidents": unresolved_incidents()[:REVIEW_PAGE_SIZE], "form": CaseCustomerForm()},
+        {
+            "incidents": unresolved_incidents()[:REVIEW_PAGE_SIZE],
+            "searched_case": searched_case,
+            "query": search.cleaned_data.get("q", "") if searched_case else "",
+            "found": found.page.object_list if found else [],
+            "more_found": bool(found and (found.more_matches or found.page.has_next())),
+        },
     )
 
 

@@ -11,11 +11,13 @@ from customers.review import keep_apart, link_candidate
 
 @transaction.atomic
 def decide_candidate(
-    *, candidate: ReviewCandidate, link: bool, decided_by, reason: str
+    *, candidate: ReviewCandidate, link: bool, decided_by, reason: str, take_fields=()
 ) -> MergeDecision:
     if not link:
         return keep_apart(candidate=candidate, decided_by=decided_by, reason=reason)
-    decision = link_candidate(candidate=candidate, decided_by=decided_by, reason=reason)
+    decision = link_candidate(
+        candidate=candidate, decided_by=decided_by, reason=reason, take_fields=take_fields
+    )
     if decision.other_customer_id is None:
         refresh_screens(customer_ids=[decision.customer_id])
     return decision

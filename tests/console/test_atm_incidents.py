@@ -110,7 +110,12 @@ def test_an_unresolvable_customer_lands_in_the_stewards_queue(atm_api, taro, ste
     page = client.get("/incidents/unresolved/")
     assert "ATM-0042" in page.content.decode()
 
-    client.post(f"/incidents/{Case.objects.get().pk}/customer", {"customer_id": str(taro.pk)})
+    # The steward searches beside the incident, by name, and gives it to the customer found.
+    case = Case.objects.get()
+    found = client.get("/incidents/unresolved/", {"case": case.pk, "q": taro.name}).content
+    assert f'name="customer_id" value="{taro.pk}"' in found.decode()
+    assert f'id="matches-{case.pk}"' in found.decode()
+    client.post(f"/incidents/{case.pk}/customer", {"customer_id": str(taro.pk)})
 
     assert Case.objects.get().customer == taro
     assert Contact.objects.get(channel=Channel.ATM).customer == taro

@@ -285,7 +285,9 @@ def test_steward_sees_the_merge_and_undoes_it_from_the_page(client, steward, ste
     assert unmerge_url(merge) in page
     assert "csrfmiddlewaretoken" in page
 
-    response = client.post(unmerge_url(merge), {"reason": "Different people after all."})
+    response = client.post(
+        unmerge_url(merge), {"reason": "Different people after all.", "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == detail_url(survivor)
@@ -302,7 +304,7 @@ def test_agent_sees_no_unmerge_form_and_is_refused(client, agent, steward_merge)
     client.force_login(agent)
     assert unmerge_url(merge) not in client.get(opened(survivor)).content.decode()
 
-    response = client.post(unmerge_url(merge), {"reason": "I think they differ."})
+    response = client.post(unmerge_url(merge), {"reason": "I think they differ.", "confirm": "yes"})
 
     assert response.status_code == 403
     absorbed.refresh_from_db()
@@ -313,7 +315,7 @@ def test_unmerge_without_a_reason_changes_nothing(client, steward, steward_merge
     merge, survivor, absorbed = steward_merge
     client.force_login(steward)
 
-    response = client.post(unmerge_url(merge), {"reason": "  "})
+    response = client.post(unmerge_url(merge), {"reason": "  ", "confirm": "yes"})
 
     assert response.status_code == 302
     assert message_levels(response) == ["error"]
@@ -324,9 +326,9 @@ def test_unmerge_without_a_reason_changes_nothing(client, steward, steward_merge
 def test_unmerging_twice_is_a_message_not_a_500(client, steward, steward_merge):
     merge, _, _ = steward_merge
     client.force_login(steward)
-    client.post(unmerge_url(merge), {"reason": "Different people."})
+    client.post(unmerge_url(merge), {"reason": "Different people.", "confirm": "yes"})
 
-    response = client.post(unmerge_url(merge), {"reason": "Again."}, follow=True)
+    response = client.post(unmerge_url(merge), {"reason": "Again.", "confirm": "yes"}, follow=True)
 
     assert response.status_code == 200
     assert [m.level_tag for m in response.context["messages"]] == ["success", "error"]
@@ -338,7 +340,7 @@ def test_unmerge_of_another_customers_decision_is_404(client, steward, steward_m
     client.force_login(steward)
 
     url = reverse("customer-unmerge", kwargs={"customer_id": taro.pk, "decision_id": merge.pk})
-    response = client.post(url, {"reason": "Wrong page."})
+    response = client.post(url, {"reason": "Wrong page.", "confirm": "yes"})
 
     assert response.status_code == 404
 
@@ -365,7 +367,7 @@ def test_review_lists_open_candidates_side_by_side(client, steward, review_candi
     page = response.content.decode()
     assert response.status_code == 200
     assert "ATM・カードサービスセンター A-900" in page  # the incoming record, its system by label
-    assert "atm_svc" not in page
+    assert "atm_svc" not in page.split('id="review-count"')[1]  # (the filter's option values)
     assert "氏名と生年月日のみ一致" in page  # the rule that sent it, by its label
     assert "0.65" in page
     assert "ｻﾄｳ ｼｮｳﾀ" in page and "サトウ ショウタ" in page
@@ -460,3 +462,16 @@ def test_agent_may_not_review(client, agent, review_candidate):
     review_candidate.refresh_from_db()
     assert review_candidate.status == ReviewStatus.OPEN
     assert customer_of("atm_svc", "A-900") != customer_of("loan_cc", "L-500")
+
+
+def test_an_unmerge_needs_its_confirmation(client, steward, steward_merge):
+    merge, survivor, _absorbed = steward_merge
+    client.force_login(steward)
+
+    page = client.get(opened(survivor)).content.decode()
+    response = client.post(unmerge_url(merge), {"reason": "Different people."})
+
+    assert 'name="confirm"' in page and "required" in page
+    assert response.status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone_by_id is None

@@ -228,7 +228,8 @@ async def test_a_merge_and_its_undoing_refresh_the_callers_screen(cti):
 
     web = await signed_in("steward")
     response = await database_sync_to_async(web.post)(
-        f"/customers/{other_id}/merges/{decision.pk}/unmerge", {"reason": "別人でした"}
+        f"/customers/{other_id}/merges/{decision.pk}/unmerge",
+        {"reason": "別人でした", "confirm": "yes"},
     )
     assert response.status_code == 302
     unmerged = await next_of_type(socket, "customer_update")

@@ -14,7 +14,13 @@ from customers.models import (
 )
 from customers.queries import current_customer
 from customers.resolution import ingest_source_records
-from customers.review import ReviewError, keep_apart, link_candidate, open_review_candidates
+from customers.review import (
+    ReviewError,
+    keep_apart,
+    link_candidate,
+    open_candidates,
+    review_items,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +252,7 @@ def test_open_candidates_come_highest_score_first_in_one_query(django_assert_num
     ReviewCandidate.objects.filter(rule="name_birth_only").update(score=0.7)
 
     with django_assert_num_queries(1):
-        items = open_review_candidates()
+        items = review_items(open_candidates())
         seen = [
             (item.record.external_id, item.record_customer.pk, item.candidate_customer.name)
             for item in items
@@ -264,4 +270,4 @@ def test_decided_candidates_leave_the_queue(steward):
 
     keep_apart(candidate=candidate, decided_by=steward, reason="Different people.")
 
-    assert open_review_candidates() == []
+    assert review_items(open_candidates()) == []

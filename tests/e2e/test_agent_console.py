@@ -438,7 +438,7 @@ def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
     daphne_server, logged_in_page, browser_errors, known_caller, cti_key
 ):
     make_agent("agent001")
-    UserFactory(username="admin001", role="admin")
+    admin_user = UserFactory(username="admin001", role="admin")
     agent = open_console(logged_in_page, "agent001")
     go_available(agent)
     offered = offer_call(daphne_server.url, cti_key)
@@ -459,7 +459,7 @@ def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
     cells = rows.first.locator("td")
     expect(cells.nth(0)).to_have_text(opened_at.strftime("%Y-%m-%d %H:%M:%S"))
     expect(cells.nth(1)).to_have_text("agent001")
-    expect(cells.nth(2)).to_have_text(NAME)
+    expect(cells.nth(2)).to_have_text(f"{NAME} · {customer.customer_number}")
     offered_at = timezone.localtime(contact.offered_at).strftime("%Y-%m-%d %H:%M")
     expect(cells.nth(3)).to_have_text(f"電話 · ローン申込 / Loan applications · {offered_at}")
     screenshot(admin, "audit-log")
@@ -467,7 +467,7 @@ def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
     # The admin's own look at the record is logged too, with its reason and no call.
     cells.nth(2).get_by_role("link").click()
     admin.wait_for_url(f"**/customers/{customer.pk}/?reason=audit+review")
-    admin.goto(f"{daphne_server.url}/audit/customer-views/?viewer=admin001")
+    admin.goto(f"{daphne_server.url}/audit/customer-views/?viewer={admin_user.pk}")
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td").nth(1)).to_have_text("admin001")
     expect(rows.first.locator("td").nth(3)).to_have_text("—")
