@@ -37,8 +37,15 @@ def _labels(queues) -> dict:
         **script_labels(),
         "queues": {queue.name: str(queue) for queue in queues},
         "online": _("Connected"),
-        "offline": _("Offline — reconnecting…"),
+        "offline": _("Connection lost — reconnecting…"),
+        "not_connected": _(
+            "Not connected: nothing was sent. Try again once the connection is back."
+        ),
+        # "{state}" is filled in by the script.
+        "next_state": _("After this call: {state}"),
+        "requeued": _("The call went back to the queue: your console was closed too long."),
         "unknown_caller": _("Unknown caller"),
+        "pop_placeholder": _("The caller's context appears here when a call is offered."),
         "candidates": _("Who may be calling"),
         "pick": _("This is the caller"),
         "search_hint": _("Not among them? Find the caller with the customer search (Alt+S)."),
@@ -89,6 +96,7 @@ def agent_console(request):
     queues = list(Queue.objects.all())
     page_state = {
         "agent_state": agent.state,
+        "next_state": agent.next_state or None,
         "last_seq": agent.last_seq,
         "current": screen_pop(current) if current else None,
         "current_state": current.state if current else None,

@@ -54,11 +54,15 @@
     $("console-error").textContent = message || "";
   }
 
-  // --- agent state ---
-  function showAgentState(state) {
+  // --- agent state (apart from the connection's: a lost socket is not a state change) ---
+  function showAgentState(state, nextState) {
     const badge = $("agent-state");
     badge.textContent = named("agent_states", state);
     badge.dataset.state = state;
+    const next = $("next-state");
+    next.hidden = !nextState;
+    next.textContent = nextState ? labels.next_state.replace("{state}", named("agent_states", nextState)) : "";
+    next.dataset.state = nextState || "";
   }
 
   // --- screen pop ---
@@ -140,6 +144,16 @@
     showCallState(call.state);
   }
 
+  // The call is over for this agent: its pop goes, so the next caller is never mistaken for it.
+  function endCall() {
+    call = null;
+    lastPop = null;
+    $("search-contact").value = "";
+    $("call").hidden = true;
+    $("no-call").hidden = false;
+    $("screen-pop").replaceChildren(element("p", labels.pop_placeholder, "muted"));
+  }
+
   function showCallState(state) {
     $("call-state").textContent = named("call_states", state);
     root.dataset.callState = state;
@@ -156,11 +170,9 @@
     } else if (message.state === "ended" || message.state === "transferred") {
       if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
       call.endedAt = now;
-    } else if (message.state === "wrapup_done") {
-      call = null;
-      $("search-contact").value = "";
-      $("call").hidden = true;
-      $("no-call").hidden = false;
+    } else if (message.state === "wrapup_done" || message.state === "requeued") {
+      endCall();
+      if (message.state === "requeued") showError(labels.requeued);
       return;
     }
     call.state = message.state;
@@ -192,7 +204,7 @@
     if (message.type === "screen_pop") { startCall(message); showScreenPop(message); }
     else if (message.type === "call_state") onCallState(message);
     else if (message.type === "customer_update") onCustomerUpdate(message);
-    else if (message.type === "agent_state") showAgentState(message.state);
+    else if (message.type === "agent_state") showAgentState(message.state, message.next_state);
     else if (message.type === "error") showError(message.message);
   }
 
@@ -239,7 +251,10 @@
   for (const button of root.querySelectorAll("[data-state]")) {
     button.addEventListener("click", () => {
       if (socket && socket.readyState === WebSocket.OPEN) {
+        showError("");
         socket.send(JSON.stringify({ type: "set_state", state: button.dataset.state }));
+      } else {
+        showError(labels.not_connected);
       }
     });
   }
@@ -265,7 +280,7 @@
     if (await act("wrap-up", Object.fromEntries(form))) event.target.reset();
   });
 
-  showAgentState(initial.agent_state);
+  showAgentState(initial.agent_state, initial.next_state);
   if (initial.current) { startCall(initial.current, initial.current_state); showScreenPop(initial.current); }
   setConnected(false);
   connect();

@@ -1,0 +1,116 @@
+"""An agent's working day in headless Chromium against a real Daphne: a closed tab stops routing
+within the grace and its ringing call goes to another agent; a break asked for during a call is
+kept through the wrap-up; the connection and the agent's state shown apart, in the page's
+language."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from console.agents.models import Agent, AgentState
+from contacts.models import Contact, ContactState
+from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.test_agent_console import CALLER, NAME, go_available, known_caller, offer_call
+from tests.factories import api_key, make_agent
+from tests.live_server import post_call_event
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+__all__ = ["known_caller"]  # a fixture, used by name
+GRACE_S = 2
+
+
+@pytest.fixture
+def cti_key(transactional_db):
+    return api_key(scopes=["cti"], name="pbx")
+
+
+@pytest.fixture
+def server(daphne_with):
+    return daphne_with(AGENT_PRESENCE_GRACE_SECONDS=str(GRACE_S))
+
+
+def console_of(new_page, server, username: str):
+    page = new_page()
+    log_in(page, server.url, username, next_path="/console/")
+    expect(page.locator("#connection")).to_have_attribute("data-connected", "true")
+    return page
+
+
+def test_a_closed_tab_stops_routing_and_its_ringing_call_goes_to_another_agent(
+    server, new_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    make_agent("agent002")
+    taro = console_of(new_page, server, "agent001")
+    go_available(taro)
+    time.sleep(0.05)  # taro is the longest idle: the first call is his
+    hana = console_of(new_page, server, "agent002")
+    go_available(hana)
+
+    offered = offer_call(server.url, cti_key)
+    assert offered["agent"] == "agent001"
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+
+    # Taro closes the tab without answering: past the grace, Hana's console rings.
+    taro.close()
+    expect(hana.locator("#caller-name")).to_have_text(NAME, timeout=GRACE_S * 1000 + 10_000)
+    expect(hana.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+    contact = Contact.objects.select_related("agent").get(pk=offered["contact_id"])
+    assert (contact.agent.username, contact.state) == ("agent002", ContactState.OFFERED)
+    assert Agent.objects.get(user__username="agent001").state == AgentState.AWAY
+
+    # Nothing more goes to the empty chair.
+    second = offer_call(server.url, cti_key, caller=CALLER, event_id="e2", call_id="call-2")
+    assert second["agent"] is None
+    assert browser_errors.errors == []
+
+
+def test_a_break_asked_for_during_the_call_is_kept_after_the_wrap_up(
+    server, new_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    taro = console_of(new_page, server, "agent001")
+    go_available(taro)
+    offered = offer_call(server.url, cti_key)
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+
+    taro.locator("[data-state=break]").click()
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+    expect(taro.locator("#next-state")).to_have_attribute("data-state", "break")
+    expect(taro.locator("#next-state")).to_contain_text("離席中")
+
+    for event_id, kind in (("e2", "answered"), ("e3", "ended")):
+        post_call_event(server.url, cti_key, event_id=event_id, call_id="call-1", type=kind)
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "wrap_up")
+    expect(taro.locator("#next-state")).to_have_attribute("data-state", "break")
+
+    taro.locator("#wrap-up-code").select_option(index=1)
+    taro.locator("#wrap-up-form [type=submit]").click()
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "break")
+    expect(taro.locator("#next-state")).to_be_hidden()
+    # The finished call's pop is gone with it.
+    expect(taro.locator("#caller-name")).to_have_count(0)
+    assert Contact.objects.get(pk=offered["contact_id"]).state == ContactState.WRAPPED_UP
+    assert browser_errors.errors == []
+
+
+def test_a_lost_connection_is_shown_apart_from_the_agents_state(
+    server, new_page, browser_errors, known_caller
+):
+    make_agent("agent001")
+    taro = console_of(new_page, server, "agent001")
+    go_available(taro)
+    browser_errors.allow("WebSocket connection to .* failed")
+    server.stop()
+
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "false")
+    expect(taro.locator("#connection")).to_have_text("接続が切れました — 再接続中…")
+    expect(taro.locator("#agent-state")).to_have_text("受付可")
+    # A click while the socket is down says why nothing happens, in Japanese.
+    taro.locator("[data-state=break]").click()
+    expect(taro.locator("#console-error")).to_contain_text("接続されていないため")
+    screenshot(taro, "connection-lost")
+    server.start()
+    expect(taro.locator("#connection")).to_have_attribute("data-connected", "true")
