@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from console.calls import admin as calls_admin  # noqa: F401  (registers the desk policies)
 from console.integrations.clients import revoke_api_clients
 from console.integrations.models import (
     ApiClient,

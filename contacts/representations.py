@@ -24,6 +24,18 @@ def case_json(case: Case) -> dict:
     }
 
 
+def note_json(note) -> dict:
+    """A note as an agent sees it: its text, who wrote it and when. The author is the author's
+    full name when known, else the user name."""
+    author = note.author
+    return {
+        "id": note.pk,
+        "text": note.text,
+        "author": author.get_full_name() or author.get_username(),
+        "at": note.created_at.isoformat(),
+    }
+
+
 # The columns contact_json reads, for callers that load many contacts with `.only()`: ten
 # contacts with their queue, agent and wrap-up code are forty model instances, and the agent's
 # whole user row would come along with each.

@@ -47,7 +47,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or str(self.id)
+        return self.name or self.customer_number or str(self.id)
 
 
 class SourceRecord(models.Model):

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
-from console.calls.screen import screen_pop
+from console.calls.screen import call_times, screen_pop
 from console.integrations.errors import error_body
 from console.labels import script_labels
 from console.roles import requires
+from contacts.desk_policies import desk_policy
 from contacts.models import Contact, ContactState, Queue, WrapUpCode
+from contacts.representations import note_json
 
 LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
 # The contact the console shows: a call in progress or in after-call work. A leg the agent
@@ -58,6 +60,7 @@ def _labels(queues) -> dict:
         "transfer_notes": _("Notes from the previous agent"),
         "open_customer": _("Open the customer page"),
         "none": _("None"),
+        "no_notes": _("No notes saved yet."),
         # "{days}" is filled in by the script.
         "days_past_due": _("{days} days past due"),
         "codes": {
@@ -88,18 +91,19 @@ def agent_console(request):
         .order_by("-offered_at")
         .first()
     )
-    shift_contacts = (
-        Contact.objects.select_related("queue", "customer", "wrap_up_code")
-        .filter(agent=request.user, offered_at__date=timezone.localdate())
-        .order_by("-offered_at")[:50]
-    )
+    shift_contacts = _shift_contacts(request.user)
     queues = list(Queue.objects.all())
     page_state = {
+        "server_now": timezone.now().isoformat(),
         "agent_state": agent.state,
         "next_state": agent.next_state or None,
         "last_seq": agent.last_seq,
         "current": screen_pop(current) if current else None,
         "current_state": current.state if current else None,
+        "current_times": call_times(current) if current else None,
+        "notes": [note_json(note) for note in current.notes.select_related("author")]
+        if current
+        else [],
         "labels": _labels(queues),
     }
     return render(
@@ -110,8 +114,28 @@ def agent_console(request):
             "page_state": page_state,
             "queues": queues,
             "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
+            "wrap_up_code_required": desk_policy(agent.desk).wrap_up_code_required,
             "shift_contacts": shift_contacts,
         },
+    )
+
+
+def _shift_contacts(user):
+    return (
+        Contact.objects.select_related("queue", "customer", "wrap_up_code")
+        .filter(agent=user, offered_at__date=timezone.localdate())
+        .order_by("-offered_at")[:50]
+    )
+
+
+@require_GET
+@agent_only
+def shift_contacts(request):
+    """The shift's list again, which the console fetches whenever one of its calls changes."""
+    return render(
+        request,
+        "console/_shift_contacts.html",
+        {"shift_contacts": _shift_contacts(request.user)},
     )
 
 

@@ -13,6 +13,9 @@
   });
 
   const $ = (id) => document.getElementById(id);
+  // The call's times are the server's: the browser's clock is read only for how far it is off.
+  const clockOffset = Date.parse(initial.server_now) - Date.now();
+  const serverNow = () => Date.now() + clockOffset;
 
   // The server's last seq when it rendered the page, which the page already shows. Never a
   // number kept in the tab: after a sign-out the next agent in that tab has seqs of their own,
@@ -126,13 +129,55 @@
     if (pop.transfer) target.append(renderTransfer(pop.transfer));
   }
 
+  // --- notes: the saved ones listed with time and author; the draft kept in the browser ---
+  function showNotes(notes) {
+    const target = $("saved-notes");
+    target.replaceChildren();
+    if (!notes.length) target.append(element("li", labels.no_notes, "muted"));
+    for (const note of notes) {
+      const li = element("li", null, "saved-note");
+      li.append(element("span", `${formatTime(note.at)} · ${note.author}`, "muted"), element("p", note.text));
+      target.append(li);
+    }
+  }
+  let savedNotes = [];
+  function onNoteSaved(message) {
+    if (!call || call.contactId !== message.contact_id) return;
+    if (!savedNotes.some((note) => note.id === message.note.id)) savedNotes.push(message.note);
+    showNotes(savedNotes);
+  }
+  const draftKey = () => (call ? `console-note-draft:${call.contactId}` : null);
+  function restoreDraft() {
+    const key = draftKey();
+    $("note-text").value = (key && window.localStorage.getItem(key)) || "";
+  }
+  $("note-text").addEventListener("input", () => {
+    const key = draftKey();
+    if (!key) return;
+    if ($("note-text").value) window.localStorage.setItem(key, $("note-text").value);
+    else window.localStorage.removeItem(key);
+  });
+
+  // The shift's list, fetched again whenever one of the agent's calls changes.
+  async function refreshShift() {
+    const target = $("shift-contacts");
+    const response = await fetch(target.dataset.url, { credentials: "same-origin" });
+    if (response.ok) target.innerHTML = await response.text();
+  }
+
   // --- the current call and its timers ---
-  function startCall(pop, state) {
+  // `times`: the call's times as the server holds them, when the page opens mid-call (a
+  // reload), so the timers carry on from where they were rather than from zero.
+  function startCall(pop, state, times) {
+    const at = (iso) => (iso ? Date.parse(iso) : null);
     call = {
       contactId: pop.contact.id,
       state: state || "offered",
-      offeredAt: Date.parse(pop.contact.offered_at) || Date.now(),
-      answeredAt: null, holdStartedAt: null, holdSeconds: 0, endedAt: null, wrappedAt: null,
+      offeredAt: at(pop.contact.offered_at) || serverNow(),
+      answeredAt: times ? at(times.answered_at) : null,
+      holdStartedAt: times ? at(times.hold_started_at) : null,
+      holdSeconds: times ? times.hold_seconds : 0,
+      endedAt: times ? at(times.ended_at) : null,
     };
     // A new call starts its timers at zero, not at the last call's talk and after-call work.
     for (const timer of ["ringing", "talk", "hold", "acw"]) $(`timer-${timer}`).textContent = clock(0);
@@ -141,11 +186,16 @@
     $("search-contact").value = call.contactId;
     $("call").hidden = false;
     $("no-call").hidden = true;
+    savedNotes = [];
+    showNotes(savedNotes);
+    restoreDraft();
     showCallState(call.state);
   }
 
   // The call is over for this agent: its pop goes, so the next caller is never mistaken for it.
   function endCall() {
+    const key = draftKey();
+    if (key) window.localStorage.removeItem(key);
     call = null;
     lastPop = null;
     $("search-contact").value = "";
@@ -161,7 +211,7 @@
 
   function onCallState(message) {
     if (!call || call.contactId !== message.contact_id) return;
-    const now = Date.now();
+    const now = serverNow();
     if (message.state === "answered") {
       if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
       call.answeredAt = call.answeredAt || now;
@@ -181,7 +231,7 @@
 
   setInterval(() => {
     if (!call) return;
-    const now = Date.now();
+    const now = serverNow();
     $("timer-ringing").textContent = clock(((call.answeredAt || call.endedAt || now) - call.offeredAt) / 1000);
     if (call.answeredAt) $("timer-talk").textContent = clock(((call.endedAt || now) - call.answeredAt) / 1000 - call.holdSeconds);
     $("timer-hold").textContent = clock(call.holdSeconds + (call.holdStartedAt ? (now - call.holdStartedAt) / 1000 : 0));
@@ -201,8 +251,9 @@
       if (message.seq <= lastSeq) return; // already shown before a reconnect
       lastSeq = message.seq;
     }
-    if (message.type === "screen_pop") { startCall(message); showScreenPop(message); }
-    else if (message.type === "call_state") onCallState(message);
+    if (message.type === "screen_pop") { startCall(message); showScreenPop(message); refreshShift(); }
+    else if (message.type === "call_state") { onCallState(message); refreshShift(); }
+    else if (message.type === "note_saved") onNoteSaved(message);
     else if (message.type === "customer_update") onCustomerUpdate(message);
     else if (message.type === "agent_state") showAgentState(message.state, message.next_state);
     else if (message.type === "error") showError(message.message);
@@ -263,7 +314,9 @@
   }
   $("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const key = draftKey();
     if (await act("note", { text: $("note-text").value })) {
+      if (key) window.localStorage.removeItem(key);
       $("note-text").value = "";
       $("note-text").placeholder = "✓";
     }
@@ -281,7 +334,12 @@
   });
 
   showAgentState(initial.agent_state, initial.next_state);
-  if (initial.current) { startCall(initial.current, initial.current_state); showScreenPop(initial.current); }
+  if (initial.current) {
+    startCall(initial.current, initial.current_state, initial.current_times);
+    showScreenPop(initial.current);
+    savedNotes = initial.notes;
+    showNotes(savedNotes);
+  }
   setConnected(false);
   connect();
 })();

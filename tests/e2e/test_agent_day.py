@@ -114,3 +114,44 @@ def test_a_lost_connection_is_shown_apart_from_the_agents_state(
     screenshot(taro, "connection-lost")
     server.start()
     expect(taro.locator("#connection")).to_have_attribute("data-connected", "true")
+
+
+def test_after_the_call_a_wrap_up_needs_a_code_notes_are_listed_and_the_shift_list_is_live(
+    server, new_page, browser_errors, known_caller, cti_key
+):
+    agent = make_agent("agent001")
+    agent.user.first_name, agent.user.last_name = "太郎", "山田"
+    agent.user.save()
+    taro = console_of(new_page, server, "agent001")
+    go_available(taro)
+    offered = offer_call(server.url, cti_key)
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+    # The shift's list shows the call as soon as it rings, without a reload.
+    expect(taro.locator("#shift-contacts tr")).to_have_count(1)
+    expect(taro.locator("#shift-contacts")).to_contain_text(NAME)
+
+    taro.locator("[data-action=answer]").click()
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "answered")
+    taro.locator("#note-text").fill("返済日の変更を希望")
+    taro.locator("#note-form [type=submit]").click()
+    expect(taro.locator("#saved-notes .saved-note")).to_have_count(1)
+    expect(taro.locator("#saved-notes .saved-note")).to_contain_text("返済日の変更を希望")
+    expect(taro.locator("#saved-notes .saved-note")).to_contain_text("太郎")
+
+    post_call_event(server.url, cti_key, event_id="e3", call_id="call-1", type="ended")
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "wrap_up")
+    # Without a code the wrap-up is refused, in Japanese, and after-call work goes on.
+    browser_errors.allow(r"status of 400 .*/wrap-up")
+    taro.locator("#wrap-up-form [type=submit]").click()
+    expect(taro.locator("#console-error")).to_have_text(
+        "後処理を終えるには後処理コードを選んでください。"
+    )
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "wrap_up")
+    assert Contact.objects.get(pk=offered["contact_id"]).state == ContactState.ENDED
+
+    taro.locator("#wrap-up-code").select_option(index=1)
+    taro.locator("#wrap-up-form [type=submit]").click()
+    expect(taro.locator("#agent-state")).to_have_attribute("data-state", "available")
+    expect(taro.locator("#caller-name")).to_have_count(0)
+    expect(taro.locator("#shift-contacts")).to_contain_text("完了")
+    assert browser_errors.errors == []
