@@ -67,6 +67,12 @@ def default_identity_questions() -> list[str]:
     ]
 
 
+class IdentityCheckResult(models.TextChoices):
+    PASSED = "passed", _("Identity confirmed")
+    FAILED = "failed", _("Identity not confirmed")
+    SKIPPED = "skipped", _("Identity check skipped")
+
+
 class DeskPolicy(models.Model):
     """A desk's rules for its agents' calls. A desk without a row follows the defaults."""
 
@@ -152,6 +158,18 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The identity check (本人確認) before accounts are discussed: its result, the questions the
+    # caller answered right, why it was skipped, who recorded it and when.
+    identity_check = models.CharField(
+        _("identity check"), max_length=10, choices=IdentityCheckResult.choices, blank=True
+    )
+    identity_check_questions = models.JSONField(default=list, blank=True)
+    identity_check_reason = models.CharField(max_length=200, blank=True)
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("contact")

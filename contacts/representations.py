@@ -55,6 +55,10 @@ CONTACT_JSON_FIELDS = [
     "hold_seconds",
     "wrap_up_code__label",
     "disposition",
+    "identity_check",
+    "identity_check_questions",
+    "identity_check_reason",
+    "identity_checked_at",
 ]
 
 
@@ -80,6 +84,18 @@ def contact_json(contact: Contact) -> dict:
         "handle_seconds": contact.handle_seconds,
         "wrap_up": contact.wrap_up_code.label if contact.wrap_up_code else None,
         "disposition": contact.disposition,
+        "identity_check": identity_check_json(contact),
+    }
+
+
+def identity_check_json(contact: Contact) -> dict | None:
+    if not contact.identity_check:
+        return None
+    return {
+        "result": contact.identity_check,
+        "questions": contact.identity_check_questions,
+        "reason": contact.identity_check_reason,
+        "at": _iso(contact.identity_checked_at),
     }
 
 
@@ -96,6 +112,13 @@ class CaseSchema(serializers.Serializer):
     opened_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class IdentityCheckSchema(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["passed", "failed", "skipped"])
+    questions = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+    at = serializers.DateTimeField()
 
 
 class ContactSchema(serializers.Serializer):
@@ -117,3 +140,6 @@ class ContactSchema(serializers.Serializer):
     )
     wrap_up = serializers.CharField(allow_null=True)
     disposition = serializers.CharField()
+    identity_check = IdentityCheckSchema(
+        allow_null=True, help_text="The identity check (本人確認) recorded on the call, if any"
+    )

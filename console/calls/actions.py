@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from console.agents.models import Agent
 from console.calls.events import CallEventOutcome, handle_call_event
-from console.calls.screen import refresh_screens
+from console.calls.screen import LIVE_CALL_STATES, refresh_screens
 from console.realtime import send_to_agent
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import WrapUpError, name_the_caller, set_wrap_up
+from contacts.identity_checks import IdentityCheckError, record_identity_check
 from contacts.models import CallEventType, Contact, ContactState, Queue
 from contacts.notes import add_note
-from contacts.representations import note_json
+from contacts.representations import identity_check_json, note_json
 from customers.queries import current_customer
 
 
@@ -116,6 +117,30 @@ def write_note(*, user, contact_id, text: str):
         body={"type": "note_saved", "contact_id": str(contact.pk), "note": note_json(note)},
     )
     return note
+
+
+@transaction.atomic
+def check_identity(*, user, contact_id, result: str, confirmed: list[str], reason: str) -> Contact:
+    """The identity check, recorded on the call and pushed to the agent's consoles, which show
+    the money facts once it has passed."""
+    contact = own_contact(user=user, contact_id=contact_id)
+    if contact.state not in (*LIVE_CALL_STATES, ContactState.ENDED):
+        raise AgentActionError(_("The identity check is recorded during the call."))
+    try:
+        record_identity_check(
+            contact=contact, result=result, confirmed=confirmed, reason=reason, checked_by=user
+        )
+    except IdentityCheckError as error:
+        raise AgentActionError(str(error)) from error
+    send_to_agent(
+        agent_id=Agent.objects.values_list("pk", flat=True).get(user=user),
+        body={
+            "type": "identity_check",
+            "contact_id": str(contact.pk),
+            "identity_check": identity_check_json(contact),
+        },
+    )
+    return contact
 
 
 @transaction.atomic

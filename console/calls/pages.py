@@ -14,12 +14,20 @@ from django.views.decorators.http import require_GET, require_POST
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
+from console.calls.next_best_actions import code_words
 from console.calls.screen import call_times, screen_pop
 from console.integrations.errors import error_body
 from console.labels import script_labels
 from console.roles import requires
 from contacts.desk_policies import desk_policy
-from contacts.models import Contact, ContactState, Queue, WrapUpCode
+from contacts.models import (
+    Contact,
+    ContactState,
+    IdentityCheckResult,
+    IdentityQuestion,
+    Queue,
+    WrapUpCode,
+)
 from contacts.representations import note_json
 
 LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
@@ -61,21 +69,26 @@ def _labels(queues) -> dict:
         "open_customer": _("Open the customer page"),
         "none": _("None"),
         "no_notes": _("No notes saved yet."),
+        # "{age}" is filled in by the script.
+        "age": _("{age} years old"),
+        "identity_check": _("Identity check"),
+        "identity_questions": {code: str(label) for code, label in IdentityQuestion.choices},
+        "identity_results": {code: str(label) for code, label in IdentityCheckResult.choices},
+        "identity_actions": {
+            "passed": _("Confirmed"),
+            "failed": _("Not confirmed"),
+            "skipped": _("Skip (say why)"),
+        },
+        "identity_skip_reason": _("Why the check is skipped"),
+        "money_facts": _("Balances and payments"),
+        "money_locked": _("Shown once the identity check has passed."),
+        "balance": _("Balance"),
+        "credit_limit": _("Limit"),
+        "next_due": _("Next payment"),
+        "past_due": _("Past due"),
         # "{days}" is filled in by the script.
         "days_past_due": _("{days} days past due"),
-        "codes": {
-            "payment_past_due": _("Payment past due"),
-            "recent_card_retained": _("Card retained at an ATM in the last days"),
-            "recent_cash_not_dispensed": _("Cash not dispensed at an ATM in the last days"),
-            "recent_deposit_mismatch": _("Deposit mismatch at an ATM in the last days"),
-            "fraud_watch": _("Fraud watch"),
-            "vulnerable_customer": _("Vulnerable customer: take extra care"),
-            "do_not_call": _("Do not call back"),
-            "repayment_consultation": _("Offer a repayment consultation"),
-            "apologise_and_reissue_card": _("Apologise and start the card reissue"),
-            "confirm_refund_status": _("Confirm the refund status"),
-            "offer_limit_increase": _("Offer a credit-limit increase"),
-        },
+        "codes": code_words(),
     }
 
 
@@ -155,6 +168,12 @@ class NoteForm(forms.Form):
     text = forms.CharField(max_length=4000)
 
 
+class IdentityCheckForm(forms.Form):
+    result = forms.ChoiceField(choices=IdentityCheckResult.choices)
+    confirmed = forms.MultipleChoiceField(choices=IdentityQuestion.choices, required=False)
+    reason = forms.CharField(required=False, max_length=200)
+
+
 class PickForm(forms.Form):
     customer_id = forms.UUIDField()
 
@@ -211,6 +230,7 @@ transfer_call = _form_action(TransferForm, actions.transfer_call)
 record_wrap_up = _form_action(WrapUpForm, actions.record_wrap_up)
 write_note = _form_action(NoteForm, actions.write_note)
 pick_customer = _form_action(PickForm, actions.pick_customer)
+check_identity = _form_action(IdentityCheckForm, actions.check_identity)
 
 # The URL's last part for each action (console.urls).
 CONTACT_ACTIONS = {
@@ -221,4 +241,5 @@ CONTACT_ACTIONS = {
     "wrap-up": record_wrap_up,
     "note": write_note,
     "pick": pick_customer,
+    "identity-check": check_identity,
 }

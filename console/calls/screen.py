@@ -14,8 +14,14 @@ from django.utils import timezone
 from console.agents.models import Agent
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
 from console.realtime import send_to_agent
+from contacts.desk_policies import identity_questions
 from contacts.models import CallEvent, CallEventType, Contact, ContactState
-from contacts.representations import CONTACT_JSON_FIELDS, case_json, contact_json
+from contacts.representations import (
+    CONTACT_JSON_FIELDS,
+    case_json,
+    contact_json,
+    identity_check_json,
+)
 from contacts.timeline import customer_contacts, open_cases
 from customers.queries import caller_candidates, customer_with_records
 from customers.serializers import (
@@ -99,6 +105,9 @@ def screen_pop(contact: Contact) -> dict:
             "desk": contact.desk,
             "from": contact.caller_number,
             "offered_at": contact.offered_at.isoformat() if contact.offered_at else None,
+            # What the agent asks before the accounts are discussed, and what was recorded.
+            "identity_questions": identity_questions(contact.desk),
+            "identity_check": identity_check_json(contact),
         },
         "customer": customer,
         "candidates": [] if customer else caller_candidates(contact.caller_number),

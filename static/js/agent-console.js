@@ -33,8 +33,9 @@
     if (className) node.className = className;
     return node;
   }
-  function section(title, children) {
+  function section(title, children, part) {
     const wrapper = element("section", null, "pop-section");
+    if (part) wrapper.dataset.part = part;
     wrapper.append(element("h3", title), ...children);
     return wrapper;
   }
@@ -69,31 +70,119 @@
   }
 
   // --- screen pop ---
-  function renderCustomer(customer) {
+  const yen = new Intl.NumberFormat(document.documentElement.lang || "ja", { style: "currency", currency: "JPY" });
+  const money = (amount) => (amount === null || amount === undefined || amount === "" ? "—" : yen.format(Number(amount)));
+  function age(birthDate) {
+    if (!birthDate) return "";
+    const born = new Date(`${birthDate}T00:00:00+09:00`);
+    const today = new Date(serverNow());
+    let years = today.getFullYear() - born.getFullYear();
+    if (today < new Date(today.getFullYear(), born.getMonth(), born.getDate())) years -= 1;
+    return labels.age.replace("{age}", years);
+  }
+
+  // The identity check (本人確認): the desk's questions, then passed, failed or skipped with a
+  // reason. Until it has passed, the money facts stay blurred.
+  function renderIdentityCheck(contact) {
+    const box = section(labels.identity_check, [], "identity");
+    box.id = "identity-check";
+    const recorded = contact.identity_check;
+    if (recorded) {
+      const result = element("p", joined([labels.identity_results[recorded.result], formatTime(recorded.at), recorded.reason]), `identity-result ${recorded.result}`);
+      result.id = "identity-result";
+      box.append(result);
+      if (recorded.result === "passed") return box;
+    }
+    const questions = element("ul", null, "identity-questions");
+    for (const code of contact.identity_questions || []) {
+      const li = element("li");
+      const label = element("label");
+      const box_ = element("input");
+      box_.type = "checkbox";
+      box_.value = code;
+      box_.name = "confirmed";
+      label.append(box_, ` ${labels.identity_questions[code] || code}`);
+      li.append(label);
+      questions.append(li);
+    }
+    const reason = element("input");
+    reason.id = "identity-reason";
+    reason.maxLength = 200;
+    reason.placeholder = labels.identity_skip_reason;
+    reason.setAttribute("aria-label", labels.identity_skip_reason);
+    const buttons = element("div", null, "identity-buttons");
+    for (const result of ["passed", "failed", "skipped"]) {
+      const button = element("button", labels.identity_actions[result]);
+      button.type = "button";
+      button.dataset.identity = result;
+      button.addEventListener("click", () => {
+        const confirmed = [...questions.querySelectorAll("input:checked")].map((input) => ["confirmed", input.value]);
+        act("identity-check", [["result", result], ["reason", reason.value], ...confirmed]);
+      });
+      buttons.append(button);
+    }
+    box.append(questions, reason, buttons);
+    return box;
+  }
+
+  function renderMoneyFacts(customer, unlocked) {
+    const facts = section(labels.money_facts, [list(customer.accounts, (a) => {
+      const li = element("li", null, "account");
+      li.append(element("strong", joined([named("account_kinds", a.kind), a.masked_number, named("account_statuses", a.status)])));
+      const dl = element("dl", null, "money");
+      const rows = [
+        [labels.balance, money(a.balance)],
+        [labels.credit_limit, money(a.credit_limit)],
+        [labels.next_due, joined([a.next_due_date, money(a.next_due_amount)]) || "—"],
+        [labels.past_due, a.days_past_due ? labels.days_past_due.replace("{days}", a.days_past_due) : labels.none],
+      ];
+      for (const [term, value] of rows) dl.append(element("dt", term), element("dd", value));
+      li.append(dl);
+      return li;
+    })], "money");
+    facts.id = "money-facts";
+    facts.dataset.locked = String(!unlocked);
+    if (!unlocked) {
+      facts.classList.add("locked");
+      facts.querySelector("ul, p").setAttribute("aria-hidden", "true");
+      facts.append(element("p", labels.money_locked, "lock-hint"));
+    }
+    return facts;
+  }
+
+  // In the order an agent reads it: who, the identity check, alerts, the hand-off, why they may
+  // be calling, the money facts, what to offer, and last why the records are one customer.
+  function renderCustomer(customer, pop) {
     const box = element("div");
     const heading = element("h3", `${customer.name || labels.unknown_caller}`, "caller-name");
     heading.id = "caller-name";
     box.append(heading);
-    box.append(element("p", joined([customer.name_kana, customer.customer_number, customer.birth_date]), "muted"));
+    const who = element("p", joined([customer.name_kana, customer.birth_date, age(customer.birth_date), customer.customer_number]), "muted");
+    who.id = "caller-who";
+    box.append(who);
     const link = element("a", labels.open_customer);
     link.href = `/customers/${customer.id}/?contact=${encodeURIComponent(call ? call.contactId : "")}`;
+    // Never in place of the console mid-call: the customer page opens in a tab of its own.
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.id = "open-customer";
     box.append(link);
-    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", named("codes", a.code), "alert"))]));
-    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", named("codes", a.code)))]));
-    box.append(section(labels.accounts, [list(customer.accounts, (a) => element("li", joined([
-      named("account_kinds", a.kind), a.masked_number, named("account_statuses", a.status),
-      a.days_past_due ? labels.days_past_due.replace("{days}", a.days_past_due) : "",
-    ])))]));
+    box.append(renderIdentityCheck(pop.contact));
+    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", named("codes", a.code), "alert"))], "alerts"));
+    if (pop.transfer) box.append(renderTransfer(pop.transfer));
     box.append(section(labels.open_cases, [list(customer.open_cases, (c) => element("li", joined([
       c.subject, named("case_kinds", c.kind), named("case_statuses", c.status),
-    ])))]));
+    ])))], "open_cases"));
     box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) => element("li", joined([
       formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
-    ])))]));
+    ])))], "recent_contacts"));
+    const checked = pop.contact.identity_check;
+    box.append(renderMoneyFacts(customer, Boolean(checked && checked.result === "passed")));
+    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", named("codes", a.code)))], "actions"));
     box.append(section(labels.match, [list(customer.match, (m) => element("li", joined([
       `${named("source_systems", m.system)} ${m.external_id}`, named("match_rules", m.rule) || "—",
       m.score ? m.score.toFixed(2) : "",
-    ])))]));
+    ])))], "match"));
     return box;
   }
 
@@ -117,16 +206,18 @@
       const li = element("li", joined([leg.agent || "—", named("queues", leg.queue), leg.wrap_up, leg.disposition]));
       li.append(list(leg.notes, (n) => element("li", n.text, "note")));
       return li;
-    })]);
+    })], "transfer");
   }
 
   function showScreenPop(pop) {
     lastPop = pop;
     const target = $("screen-pop");
     target.replaceChildren();
-    if (pop.customer) target.append(renderCustomer(pop.customer));
-    else target.append(renderCandidates(pop.candidates));
-    if (pop.transfer) target.append(renderTransfer(pop.transfer));
+    if (pop.customer) target.append(renderCustomer(pop.customer, pop));
+    else {
+      target.append(renderCandidates(pop.candidates));
+      if (pop.transfer) target.append(renderTransfer(pop.transfer));
+    }
   }
 
   // --- notes: the saved ones listed with time and author; the draft kept in the browser ---
@@ -245,6 +336,12 @@
     showScreenPop(lastPop);
   }
 
+  function onIdentityCheck(message) {
+    if (!call || call.contactId !== message.contact_id || !lastPop) return;
+    lastPop = { ...lastPop, contact: { ...lastPop.contact, identity_check: message.identity_check } };
+    showScreenPop(lastPop);
+  }
+
   // --- messages from the server ---
   function onMessage(message) {
     if (typeof message.seq === "number") {
@@ -254,6 +351,7 @@
     if (message.type === "screen_pop") { startCall(message); showScreenPop(message); refreshShift(); }
     else if (message.type === "call_state") { onCallState(message); refreshShift(); }
     else if (message.type === "note_saved") onNoteSaved(message);
+    else if (message.type === "identity_check") onIdentityCheck(message);
     else if (message.type === "customer_update") onCustomerUpdate(message);
     else if (message.type === "agent_state") showAgentState(message.state, message.next_state);
     else if (message.type === "error") showError(message.message);
@@ -286,6 +384,7 @@
   async function act(action, fields) {
     if (!call) return;
     showError("");
+    // `fields`: an object, or [name, value] pairs where a name repeats.
     const body = new URLSearchParams(fields || {});
     const url = actionUrlTemplate
       .replace("00000000-0000-0000-0000-000000000000", call.contactId)

@@ -155,3 +155,66 @@ def test_after_the_call_a_wrap_up_needs_a_code_notes_are_listed_and_the_shift_li
     expect(taro.locator("#caller-name")).to_have_count(0)
     expect(taro.locator("#shift-contacts")).to_contain_text("完了")
     assert browser_errors.errors == []
+
+
+POP_ORDER = [
+    "identity",
+    "alerts",
+    "open_cases",
+    "recent_contacts",
+    "money",
+    "actions",
+    "match",
+]
+
+
+def test_the_pop_reads_in_order_and_the_money_facts_wait_for_the_identity_check(
+    server, new_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    taro = console_of(new_page, server, "agent001")
+    go_available(taro)
+    offered = offer_call(server.url, cti_key)
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+    parts = taro.locator("#screen-pop .pop-section").evaluate_all(
+        "(sections) => sections.map((s) => s.dataset.part)"
+    )
+    assert parts == POP_ORDER
+    # Days past due are in the page but blurred, with the reason said.
+    money = taro.locator("#money-facts")
+    expect(money).to_have_attribute("data-locked", "true")
+    expect(money).to_contain_text("本人確認が済むと表示されます。")
+    assert "blur" in money.locator("ul").evaluate("(list) => getComputedStyle(list).filter")
+
+    taro.locator("[data-action=answer]").click()
+    expect(taro.locator("#agent-console")).to_have_attribute("data-call-state", "answered")
+    # Passed needs every question: with one unticked it is refused.
+    browser_errors.allow(r"status of 400 .*/identity-check")
+    boxes = taro.locator("#identity-check input[type=checkbox]")
+    expect(boxes).to_have_count(3)
+    boxes.nth(0).check()
+    taro.locator("[data-identity=passed]").click()
+    expect(taro.locator("#console-error")).to_contain_text("すべての項目")
+    expect(money).to_have_attribute("data-locked", "true")
+    for index in range(3):
+        boxes.nth(index).check()
+    taro.locator("[data-identity=passed]").click()
+    expect(taro.locator("#identity-result")).to_contain_text("本人確認済み")
+    expect(taro.locator("#money-facts")).to_have_attribute("data-locked", "false")
+    expect(taro.locator("#money-facts")).to_contain_text("12日")
+    screenshot(taro, "pop-identity-checked")
+
+    contact = Contact.objects.get(pk=offered["contact_id"])
+    assert contact.identity_check == "passed"
+    assert contact.identity_check_questions == ["name", "birth_date", "registered_phone"]
+
+    # The customer page shows the alerts and actions, and the check in the call's timeline
+    # entry; it opens in a tab of its own, the console stays.
+    with taro.context.expect_page() as opened:
+        taro.locator("#open-customer").click()
+    customer_page = opened.value
+    customer_page.wait_for_load_state()
+    expect(customer_page.locator("#customer-alerts")).to_contain_text("延滞中")
+    expect(customer_page.locator("#timeline")).to_contain_text("本人確認済み")
+    assert taro.url.endswith("/console/")
+    assert browser_errors.errors == []
