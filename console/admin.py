@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.agents.models import Agent
 from console.audit.models import SignInLockout, ViewAlert
+from console.calls import admin as calls_admin  # noqa: F401  (registers the desk policies)
 from console.follow_ups import admin as follow_ups_admin  # noqa: F401  (registers templates, rules)
 from console.integrations.clients import create_api_client, revoke_api_clients
 from console.integrations.models import (

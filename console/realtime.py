@@ -28,6 +28,7 @@ from channels_redis.core import RedisChannelLayer
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from console.agents.models import Agent, AgentMessage
 from console.redis_cache import REDIS_ERRORS, RETRY_AFTER_OUTAGE_S, Outage, cache_or
@@ -74,12 +75,12 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         if text_data is None:
-            await self.refuse("Send JSON text frames, not binary ones.")
+            await self.refuse(_("Send JSON text frames, not binary ones."))
             return
         try:
             content = await self.decode_json(text_data)
         except (ValueError, RecursionError):
-            await self.refuse("A message must be a JSON object.")
+            await self.refuse(_("A message must be a JSON object."))
             return
         await self.receive_json(content, **kwargs)
 

@@ -203,7 +203,14 @@ CELERY_IMPORTS = [
     "console.supervision.tasks",
     "console.follow_ups.tasks",
 ]
+# An agent whose console's sockets have all been closed this long is away (console.agents.presence).
+AGENT_PRESENCE_GRACE_SECONDS = env.int("AGENT_PRESENCE_GRACE_SECONDS", default=20)
 CELERY_BEAT_SCHEDULE = {
+    # Besides the timer each console socket sets when it closes: a server that died sets none.
+    "send-absent-agents-away": {
+        "task": "console.send_absent_agents_away",
+        "schedule": 5,
+    },
     "resend-overdue-webhooks": {
         "task": "console.resend_overdue_webhooks",
         "schedule": 5 * 60,

@@ -83,10 +83,12 @@ def timeline_event(event: CallEvent) -> TimelineEvent:
         type=event.type,
         at=event.at,
         queue=payload.get("queue", ""),
-        agent=payload.get("agent", "") or (routed if event.type == "offered" else ""),
+        # The agent routing chose first: a call given to another agent when the first one left
+        # names the new one there, whoever the event named.
+        agent=(routed if event.type == "offered" else "") or payload.get("agent", ""),
         target_queue=payload.get("target_queue", ""),
-        target_agent=payload.get("target_agent", "")
-        or (routed if event.type == "transferred" else ""),
+        target_agent=(routed if event.type == "transferred" else "")
+        or payload.get("target_agent", ""),
         caller_number=normalise_phone(payload.get("from", "")),
         dialled_number=normalise_phone(payload.get("to", "")),
     )
@@ -161,15 +163,30 @@ def _apply_leg(contact: Contact, leg: Leg, *, queues: dict, agents: dict, parent
     contact.hold_seconds = leg.hold_seconds
 
 
-def route_waiting_call(*, contact: Contact, agent_user) -> CallContacts:
-    """A waiting call given to an agent who became free: the event that opened the leg now names
-    the agent (so every later replay gives the same legs), and the call is replayed."""
+def reassign_leg(*, contact: Contact, agent_user) -> CallContacts | None:
+    """A call's open leg given to another agent, or back to its queue's waiting list with
+    `agent_user` None: the event that opened the leg now names that agent (so every later replay
+    gives the same legs), and the call is replayed. None when the platform chose the leg's agent
+    itself (it names no routed agent): only the platform may move it."""
     opening = (
         CallEvent.objects.filter(source=contact.source, call_id=contact.call_id)
         .filter(type__in=[CallEventType.OFFERED, CallEventType.TRANSFERRED], at=contact.offered_at)
         .order_by("-type")
         .first()
     )
-    opening.routed_agent = agent_user.get_username()
-    opening.save(update_fields=["routed_agent"])
-    return replay_call(source=contact.source, call_id=contact.call_id, known_users=[agent_user])
+    if contact.agent_id is not None and not opening.routed_agent:
+        return None
+    opening.routed_agent = agent_user.get_username() if agent_user else ""
+    if agent_user is None:
+        # The agent the console had routed to may stand in the event as named: taken back.
+        opening.payload = {
+            key: value
+            for key, value in opening.payload.items()
+            if key not in ("agent", "target_agent")
+        }
+    opening.save(update_fields=["routed_agent", "payload"])
+    return replay_call(
+        source=contact.source,
+        call_id=contact.call_id,
+        known_users=[agent_user] if agent_user else [],
+    )

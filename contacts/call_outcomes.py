@@ -4,19 +4,27 @@ did not."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from contacts.desk_policies import desk_policy
 from contacts.models import Contact, WrapUpCode
 from customers.card_numbers import mask_card_numbers
 
 
 class WrapUpError(ValueError):
-    """A wrap-up code this contact's desk does not have."""
+    """A wrap-up code this contact's desk does not have, or none where the desk needs one."""
 
 
-def set_wrap_up(*, contact: Contact, wrap_up_code: str, disposition: str) -> Contact:
+def set_wrap_up(
+    *, contact: Contact, wrap_up_code: str, disposition: str, finishing: bool = False
+) -> Contact:
+    """`finishing`: the agent ends after-call work with this wrap-up, which on a desk that
+    requires a code needs one."""
     code = WrapUpCode.objects.filter(desk=contact.desk, code=wrap_up_code).first()
     if wrap_up_code and code is None:
-        raise WrapUpError("No such wrap-up code for this desk.")
+        raise WrapUpError(_("No such wrap-up code for this desk."))
+    if finishing and code is None and desk_policy(contact.desk).wrap_up_code_required:
+        raise WrapUpError(_("Choose a wrap-up code to finish the wrap-up."))
     contact.wrap_up_code = code
     contact.disposition = mask_card_numbers(disposition.strip())
     contact.save(update_fields=["wrap_up_code", "disposition", "updated_at"])

@@ -67,6 +67,50 @@ class Queue(models.Model):
         return self.label or self.name
 
 
+class IdentityQuestion(models.TextChoices):
+    """What an agent may ask to confirm who is calling (本人確認). Never a PIN or a password:
+    an agent must never hear a secret the customer uses to sign in or to pay."""
+
+    NAME = "name", _("Full name")
+    BIRTH_DATE = "birth_date", _("Date of birth")
+    REGISTERED_PHONE = "registered_phone", _("Registered phone number")
+    POSTAL_CODE = "postal_code", _("Registered postal code")
+    CARD_LAST4 = "card_last4", _("Last four digits of the card")
+
+
+def default_identity_questions() -> list[str]:
+    return [
+        IdentityQuestion.NAME,
+        IdentityQuestion.BIRTH_DATE,
+        IdentityQuestion.REGISTERED_PHONE,
+    ]
+
+
+class IdentityCheckResult(models.TextChoices):
+    PASSED = "passed", _("Identity confirmed")
+    FAILED = "failed", _("Identity not confirmed")
+    SKIPPED = "skipped", _("Identity check skipped")
+
+
+class DeskPolicy(models.Model):
+    """A desk's rules for its agents' calls. A desk without a row follows the defaults."""
+
+    desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices, unique=True)
+    wrap_up_code_required = models.BooleanField(_("a wrap-up code is required"), default=True)
+    identity_questions = models.JSONField(
+        _("identity check questions"),
+        default=default_identity_questions,
+        help_text=_("Codes among: name, birth_date, registered_phone, postal_code, card_last4."),
+    )
+
+    class Meta:
+        verbose_name = _("desk policy")
+        verbose_name_plural = _("desk policies")
+
+    def __str__(self) -> str:
+        return self.get_desk_display()
+
+
 class WrapUpCode(models.Model):
     desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
     code = models.SlugField(_("code"), max_length=40)
@@ -136,6 +180,18 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The identity check (本人確認) before accounts are discussed: its result, the questions the
+    # caller answered right, why it was skipped, who recorded it and when.
+    identity_check = models.CharField(
+        _("identity check"), max_length=10, choices=IdentityCheckResult.choices, blank=True
+    )
+    identity_check_questions = models.JSONField(default=list, blank=True)
+    identity_check_reason = models.CharField(max_length=200, blank=True)
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("contact")

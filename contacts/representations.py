@@ -34,6 +34,18 @@ def case_json(case: Case) -> dict:
     }
 
 
+def note_json(note) -> dict:
+    """A note as an agent sees it: its text, who wrote it and when. The author is the author's
+    full name when known, else the user name."""
+    author = note.author
+    return {
+        "id": note.pk,
+        "text": note.text,
+        "author": author.get_full_name() or author.get_username(),
+        "at": note.created_at.isoformat(),
+    }
+
+
 # The columns contact_json reads, for callers that load many contacts with `.only()`: ten
 # contacts with their queue, agent and wrap-up code are forty model instances, and the agent's
 # whole user row would come along with each.
@@ -53,6 +65,10 @@ CONTACT_JSON_FIELDS = [
     "hold_seconds",
     "wrap_up_code__label",
     "disposition",
+    "identity_check",
+    "identity_check_questions",
+    "identity_check_reason",
+    "identity_checked_at",
 ]
 
 
@@ -78,6 +94,18 @@ def contact_json(contact: Contact) -> dict:
         "handle_seconds": contact.handle_seconds,
         "wrap_up": contact.wrap_up_code.label if contact.wrap_up_code else None,
         "disposition": contact.disposition,
+        "identity_check": identity_check_json(contact),
+    }
+
+
+def identity_check_json(contact: Contact) -> dict | None:
+    if not contact.identity_check:
+        return None
+    return {
+        "result": contact.identity_check,
+        "questions": contact.identity_check_questions,
+        "reason": contact.identity_check_reason,
+        "at": _iso(contact.identity_checked_at),
     }
 
 
@@ -110,6 +138,13 @@ class CaseSchema(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+class IdentityCheckSchema(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["passed", "failed", "skipped"])
+    questions = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+    at = serializers.DateTimeField()
+
+
 class ContactSchema(serializers.Serializer):
     id = serializers.UUIDField()
     call_id = serializers.CharField()
@@ -129,6 +164,9 @@ class ContactSchema(serializers.Serializer):
     )
     wrap_up = serializers.CharField(allow_null=True)
     disposition = serializers.CharField()
+    identity_check = IdentityCheckSchema(
+        allow_null=True, help_text="The identity check (本人確認) recorded on the call, if any"
+    )
 
 
 class TouchpointSchema(serializers.Serializer):

@@ -40,6 +40,7 @@ ACCOUNT_FIELDS = [
     "balance",
     "credit_limit",
     "next_due_date",
+    "next_due_amount",
     "days_past_due",
 ]
 
@@ -69,6 +70,7 @@ def replace_accounts(
                 account.get("balance"),
                 account.get("limit"),
                 account.get("next_due_date") or None,
+                account.get("next_due_amount"),
                 account.get("days_past_due") or 0,
             )
             for record_id, accounts in accounts_by_record.items()

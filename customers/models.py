@@ -47,7 +47,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or str(self.id)
+        return self.name or self.customer_number or str(self.id)
 
 
 class SourceRecord(models.Model):
@@ -113,6 +113,9 @@ class Account(models.Model):
     balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=0, null=True)
     credit_limit = models.DecimalField(_("limit"), max_digits=14, decimal_places=0, null=True)
     next_due_date = models.DateField(_("next due date"), null=True, blank=True)
+    next_due_amount = models.DecimalField(
+        _("amount due next"), max_digits=14, decimal_places=0, null=True, blank=True
+    )
     days_past_due = models.PositiveIntegerField(_("days past due"), default=0)
 
     class Meta:

@@ -41,6 +41,9 @@ class AccountInput(StrictSerializer):
         required=False, allow_null=True, min_value=0, max_value=MAX_AMOUNT_YEN
     )
     next_due_date = OptionalDateField(required=False, allow_null=True)
+    next_due_amount = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_AMOUNT_YEN
+    )
     days_past_due = serializers.IntegerField(required=False, min_value=0, max_value=36500)
 
 

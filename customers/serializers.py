@@ -88,5 +88,6 @@ class AccountSerializer(serializers.ModelSerializer):
             "balance",
             "credit_limit",
             "next_due_date",
+            "next_due_amount",
             "days_past_due",
         ]

@@ -50,6 +50,11 @@ def _day(offset: int) -> str:
     return _DAY_FROM_TODAY[offset + _DAYS_BACK]
 
 
+def _instalment(balance: int) -> int:
+    """A month's repayment: a thirty-sixth of the balance, in thousands of yen, at least 1,000."""
+    return max(1000, round(balance / 36 / 1000) * 1000) if balance else 0
+
+
 class Trap:
     """Groups of different people who look alike; resolution must not merge them."""
 
@@ -769,6 +774,7 @@ class _PeopleMaker:
             "status": status,
             "balance": balance,
             "next_due_date": due,
+            "next_due_amount": _instalment(balance),
             "days_past_due": days_past_due,
         }
 
@@ -792,6 +798,7 @@ class _PeopleMaker:
             "balance": balance,
             "limit": limit,
             "next_due_date": next_due_date,
+            "next_due_amount": _instalment(balance) if next_due_date else None,
             "days_past_due": days_past_due,
         }
 

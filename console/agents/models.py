@@ -14,19 +14,24 @@ class AgentState(models.TextChoices):
     WRAP_UP = "wrap_up", _("After-call work")
     BREAK = "break", _("On break")
     OFFLINE = "offline", _("Offline")
+    # The console's socket has been closed longer than the grace: nobody is at the desk.
+    AWAY = "away", _("Away (console closed)")
 
 
 # States an agent may choose in the browser; the others follow from calls.
 
 
 CHOSEN_STATES = [AgentState.AVAILABLE, AgentState.BREAK, AgentState.OFFLINE]
+# States an agent may queue during a call, taken when its after-call work ends.
+NEXT_STATES = [AgentState.BREAK, AgentState.OFFLINE]
 
 
 class Agent(models.Model):
     """A person who takes calls: the desk they sit on, their skills and their current state.
 
     `state_since` orders routing (the longest-idle available agent gets the next call);
-    `last_seq` is the sequence number of the last message sent to the agent's browser.
+    `last_seq` is the sequence number of the last message sent to the agent's browser;
+    `next_state` is the state the agent asked for once the current call's after-call work ends.
     """
 
     user = models.OneToOneField(
@@ -39,6 +44,16 @@ class Agent(models.Model):
     )
     state_since = models.DateTimeField(_("in this state since"), default=timezone.now)
     last_seq = models.PositiveBigIntegerField(default=0)
+    next_state = models.CharField(
+        _("state after this call"),
+        max_length=16,
+        choices=[(state.value, state.label) for state in NEXT_STATES],
+        blank=True,
+    )
+    # Presence: the console's websockets open now (in every process), and when the last one
+    # closed. None closed yet means never connected, which routing does not hold against them.
+    open_sockets = models.PositiveIntegerField(default=0)
+    socket_closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent")

@@ -7,15 +7,20 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from console.agents.models import Agent
 from console.calls.events import CallEventOutcome, handle_call_event
-from console.calls.screen import refresh_screens
+from console.calls.screen import LIVE_CALL_STATES, refresh_screens
 from console.calls.stranded import close_call
 from console.follow_ups.rules import plan_after_wrap_up
+from console.realtime import send_to_agent
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import WrapUpError, name_the_caller, set_wrap_up
+from contacts.identity_checks import IdentityCheckError, record_identity_check
 from contacts.models import CallEventType, Contact, ContactState, EndReason, Queue
 from contacts.notes import add_note
+from contacts.representations import identity_check_json, note_json
 from customers.queries import current_customer
 
 
@@ -47,14 +52,14 @@ def _console_event(contact: Contact, type_: str, **fields) -> CallEventOutcome:
 def answer_call(*, user, contact_id) -> CallEventOutcome:
     contact = own_contact(user=user, contact_id=contact_id)
     if contact.state != ContactState.OFFERED:
-        raise AgentActionError("Only a ringing call can be answered.")
+        raise AgentActionError(_("Only a ringing call can be answered."))
     return _console_event(contact, CallEventType.ANSWERED)
 
 
 def hang_up(*, user, contact_id) -> CallEventOutcome:
     contact = own_contact(user=user, contact_id=contact_id)
     if contact.state not in (ContactState.ANSWERED, ContactState.HOLD, ContactState.OFFERED):
-        raise AgentActionError("The call is not in progress.")
+        raise AgentActionError(_("The call is not in progress."))
     return _console_event(contact, CallEventType.ENDED)
 
 
@@ -74,7 +79,7 @@ def toggle_hold(*, user, contact_id) -> CallEventOutcome:
         return _console_event(contact, CallEventType.HOLD)
     if contact.state == ContactState.HOLD:
         return _console_event(contact, CallEventType.UNHOLD)
-    raise AgentActionError("Only a call in progress can be held.")
+    raise AgentActionError(_("Only a call in progress can be held."))
 
 
 @transaction.atomic
@@ -83,11 +88,11 @@ def transfer_call(
 ) -> CallEventOutcome:
     contact = own_contact(user=user, contact_id=contact_id)
     if contact.state not in (ContactState.ANSWERED, ContactState.HOLD):
-        raise AgentActionError("Only a call in progress can be transferred.")
+        raise AgentActionError(_("Only a call in progress can be transferred."))
     if not (target_queue or target_agent):
-        raise AgentActionError("Choose a desk or an agent to transfer to.")
+        raise AgentActionError(_("Choose a desk or an agent to transfer to."))
     if target_queue and not Queue.objects.filter(name=target_queue).exists():
-        raise AgentActionError("No such queue.")
+        raise AgentActionError(_("No such queue."))
     if note.strip():
         add_note(contact=contact, author=user, text=note)
     target = {"target_queue": target_queue} if target_queue else {"target_agent": target_agent}
@@ -99,23 +104,56 @@ def record_wrap_up(*, user, contact_id, wrap_up_code: str, disposition: str, don
     """The wrap-up code and disposition of a contact; `done` ends after-call work."""
     contact = own_contact(user=user, contact_id=contact_id)
     try:
-        set_wrap_up(contact=contact, wrap_up_code=wrap_up_code, disposition=disposition)
+        set_wrap_up(
+            contact=contact, wrap_up_code=wrap_up_code, disposition=disposition, finishing=done
+        )
     except WrapUpError as error:
         raise AgentActionError(str(error)) from error
     if done:
         if contact.state not in (ContactState.ENDED, ContactState.TRANSFERRED):
-            raise AgentActionError("After-call work starts when the call has ended.")
+            raise AgentActionError(_("After-call work starts when the call has ended."))
         _console_event(contact, CallEventType.WRAPUP_DONE, agent=user.get_username())
         plan_after_wrap_up(contact=contact)
     return contact
 
 
+@transaction.atomic
 def write_note(*, user, contact_id, text: str):
+    """The note, and every console of the agent lists it (a second tab, a reload)."""
     contact = own_contact(user=user, contact_id=contact_id)
     try:
-        return add_note(contact=contact, author=user, text=text)
+        note = add_note(contact=contact, author=user, text=text)
     except ValueError as error:
         raise AgentActionError(str(error)) from error
+    send_to_agent(
+        agent_id=Agent.objects.values_list("pk", flat=True).get(user=user),
+        body={"type": "note_saved", "contact_id": str(contact.pk), "note": note_json(note)},
+    )
+    return note
+
+
+@transaction.atomic
+def check_identity(*, user, contact_id, result: str, confirmed: list[str], reason: str) -> Contact:
+    """The identity check, recorded on the call and pushed to the agent's consoles, which show
+    the money facts once it has passed."""
+    contact = own_contact(user=user, contact_id=contact_id)
+    if contact.state not in (*LIVE_CALL_STATES, ContactState.ENDED):
+        raise AgentActionError(_("The identity check is recorded during the call."))
+    try:
+        record_identity_check(
+            contact=contact, result=result, confirmed=confirmed, reason=reason, checked_by=user
+        )
+    except IdentityCheckError as error:
+        raise AgentActionError(str(error)) from error
+    send_to_agent(
+        agent_id=Agent.objects.values_list("pk", flat=True).get(user=user),
+        body={
+            "type": "identity_check",
+            "contact_id": str(contact.pk),
+            "identity_check": identity_check_json(contact),
+        },
+    )
+    return contact
 
 
 @transaction.atomic
@@ -124,10 +162,10 @@ def pick_customer(*, user, contact_id, customer_id) -> Contact:
     picked is kept. Only on a live leg: after a transfer, the caller is the next agent's to name."""
     contact = own_contact(user=user, contact_id=contact_id)
     if contact.state not in (ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD):
-        raise AgentActionError("The caller can be named only while the call is yours and live.")
+        raise AgentActionError(_("The caller can be named only while the call is yours and live."))
     customer = current_customer(customer_id)
     if customer is None:
-        raise AgentActionError("No such customer.")
+        raise AgentActionError(_("No such customer."))
     name_the_caller(contact=contact, customer=customer, picked_by=user)
     refresh_screens(customer_ids=[customer.pk])
     return contact

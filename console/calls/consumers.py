@@ -1,17 +1,34 @@
 """The agent's live channel: screen pops, call states and agent states, each with a per-agent
 `seq`; `resume` replays what a reconnecting browser missed; `set_state` changes the agent's state.
-A message it cannot take (not JSON, binary, an odd value) is answered with an error and the
-socket stays open.
+A message it cannot take (not JSON, binary, an odd value) is answered with an error, in the
+agent's language, and the socket stays open.
+
+The socket is the agent's presence: opening and closing it is counted (console.agents.presence),
+and the last one to close sets a timer for just past the grace, so an agent who does not come back
+is sent away even on the embedded default, where no Celery beat runs.
 """
 
+import asyncio
 import time
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import (
+    get_supported_language_variant,
+    parse_accept_lang_header,
+)
 
 from console.agents.models import Agent
-from console.agents.presence import AgentStateError, may_take_calls
-from console.calls.events import choose_agent_state
+from console.agents.presence import (
+    AgentStateError,
+    may_take_calls,
+    socket_closed,
+    socket_opened,
+)
+from console.calls.events import choose_agent_state, send_absent_agents_away
 from console.calls.screen import replay_to_agent
 from console.realtime import JsonFramesConsumer, agent_group
 
@@ -47,6 +64,27 @@ def _still_allowed(user_id: int, session) -> bool:
     return bool(user and may_take_calls(user) and Agent.objects.filter(user=user).exists())
 
 
+def _language(scope) -> str:
+    """The page's language: the language menu's cookie, else the browser's Accept-Language, as
+    Django's LocaleMiddleware picks it for the page itself."""
+    wanted = [scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")]
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            header = value.decode("latin-1")
+            wanted += [code for code, _quality in parse_accept_lang_header(header)]
+    for code in wanted:
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+async def _send_away_after_grace() -> None:
+    await asyncio.sleep(settings.AGENT_PRESENCE_GRACE_SECONDS + 0.5)
+    await database_sync_to_async(send_absent_agents_away)()
+
+
 class AgentConsumer(JsonFramesConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -59,7 +97,16 @@ class AgentConsumer(JsonFramesConsumer):
             return
         self.agent_id, self.last_sent = found
         self.checked_at = time.monotonic()
-        await self.join_group_and_accept(agent_group(self.agent_id))
+        self.language = _language(self.scope)
+        if await self.join_group_and_accept(agent_group(self.agent_id)):
+            await database_sync_to_async(socket_opened)(agent_id=self.agent_id)
+
+    async def disconnect(self, code) -> None:
+        counted = hasattr(self, "group")
+        await super().disconnect(code)
+        if counted:
+            await database_sync_to_async(socket_closed)(agent_id=self.agent_id)
+            asyncio.get_running_loop().create_task(_send_away_after_grace())
 
     async def _session_ended(self) -> bool:
         """Check the session again; when it ended, close the socket and say so."""
@@ -78,24 +125,32 @@ class AgentConsumer(JsonFramesConsumer):
         elif kind == "set_state":
             await self.set_state(content.get("state"))
         else:
-            await self.refuse(f"Unknown message type {kind!r}.")
+            await self.refuse(_("Unknown message type %(type)r.") % {"type": kind})
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        # Every answer in the page's language (a lazy message is translated when sent).
+        with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
+            await super().receive(text_data, bytes_data, **kwargs)
 
     async def resume(self, last_seq) -> None:
         # JSON's true is Python's 1, and a last_seq past the agent's own would make the socket
         # skip every message until the count caught up: both are refused.
         if type(last_seq) is not int or last_seq < 0:
-            await self.refuse("resume needs last_seq, a whole number >= 0.")
+            await self.refuse(_("resume needs last_seq, a whole number >= 0."))
             return
         current = await _current_seq(self.agent_id)
         if last_seq > current:
-            await self.refuse(f"resume needs last_seq <= {current}, the last message sent.")
+            await self.refuse(
+                _("resume needs last_seq <= %(current)d, the last message sent.")
+                % {"current": current}
+            )
             return
         self.last_sent = last_seq
         await self._send_stored_after(last_seq)
 
     async def set_state(self, state) -> None:
         if not isinstance(state, str):
-            await self.refuse("set_state needs a state, as text.")
+            await self.refuse(_("set_state needs a state, as text."))
             return
         try:
             await database_sync_to_async(choose_agent_state)(agent_id=self.agent_id, state=state)

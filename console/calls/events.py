@@ -7,9 +7,19 @@ Everything happens in one transaction, and pushes go out on commit.
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from console.agents.models import CHOSEN_STATES, Agent, AgentState
-from console.agents.presence import AgentStateError, change_agent_state, pick_available_agent
+from console.agents.models import CHOSEN_STATES, NEXT_STATES, Agent, AgentState
+from console.agents.presence import (
+    CALL_STATES,
+    AgentStateError,
+    absent_agents,
+    change_agent_state,
+    pick_available_agent,
+    queue_next_state,
+    state_after_call,
+)
 from console.calls.screen import audited_screen_pop
 from console.integrations.models import WebhookEvent
 from console.integrations.webhook_emitting import emit_event
@@ -17,8 +27,8 @@ from console.realtime import send_to_agent
 from console.supervision.live_figures import note_call_change
 from contacts.call_events import (
     CallEventInput,
+    reassign_leg,
     replay_call,
-    route_waiting_call,
     store_call_event,
 )
 from contacts.models import CallEventType, Contact, ContactState
@@ -140,6 +150,8 @@ def _follow(contact: Contact, *, routed: Agent | None = None, new: bool = False)
     wrapped_up_transfer = contact.state == ContactState.TRANSFERRED and contact.wrapped_up_at
     if wrapped_up_transfer:
         wanted = AgentState.AVAILABLE
+    if wanted == AgentState.AVAILABLE:
+        wanted = state_after_call(agent, now=timezone.now())
     if contact.state == ContactState.OFFERED or (new and contact.state in LIVE_TALK):
         send_to_agent(agent_id=agent.pk, body=audited_screen_pop(contact, reason="screen pop"))
     if contact.state in CALL_STATE_MESSAGE:
@@ -174,20 +186,64 @@ def offer_waiting_call(*, agent: Agent) -> Contact | None:
     )
     if waiting is None:
         return None
-    call = route_waiting_call(contact=waiting, agent_user=agent.user)
+    call = reassign_leg(contact=waiting, agent_user=agent.user)
     for contact in call.changed:
         _follow(contact, routed=agent)
     return waiting
 
 
 @transaction.atomic
+def send_absent_agents_away(*, now=None) -> int:
+    """Agents whose console has been closed past the grace: away, so routing passes them by, and
+    a call ringing for them back to its queue and on to the next free agent. An agent talking
+    keeps the call (the phone line does not need the browser); the call's end takes them away."""
+    now = now or timezone.now()
+    sent_away = 0
+    for agent in absent_agents(now=now):
+        ringing = (
+            Contact.objects.select_for_update(of=("self",))
+            .select_related("queue")
+            .filter(agent_id=agent.user_id, state=ContactState.OFFERED)
+            .first()
+        )
+        if agent.state == AgentState.ON_CALL and ringing is None:
+            continue
+        change_agent_state(agent=agent, state=AgentState.AWAY, reason="console closed")
+        if ringing is not None:
+            _offer_elsewhere(ringing, left_by=agent)
+        sent_away += 1
+    return sent_away
+
+
+def _offer_elsewhere(contact: Contact, *, left_by: Agent) -> None:
+    """An unanswered call whose agent is not there: to the next free agent of its queue, or to
+    the queue's waiting list. A platform that routes itself re-offers the call its own way."""
+    next_agent = pick_available_agent(queue_name=contact.queue.name if contact.queue else "")
+    call = reassign_leg(contact=contact, agent_user=next_agent.user if next_agent else None)
+    if call is None:
+        return
+    send_to_agent(
+        agent_id=left_by.pk,
+        body={"type": "call_state", "contact_id": str(contact.pk), "state": "requeued"},
+    )
+    for changed in call.changed:
+        _follow(changed, routed=next_agent)
+    note_call_change(call.contacts, created=call.created)
+
+
+@transaction.atomic
 def choose_agent_state(*, agent_id: int, state: str) -> Agent:
-    """A state the agent picked in the browser (available, break or offline)."""
+    """A state the agent picked in the browser (available, break or offline). During a call or
+    its after-call work, break and offline are queued for when the work ends, and available
+    takes that wish back."""
     if state not in CHOSEN_STATES:
-        raise AgentStateError(f"'{state}' is not a state an agent can choose.")
+        raise AgentStateError(_("That is not a state an agent can choose."))
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
-    if agent.state == AgentState.ON_CALL:
-        raise AgentStateError("Finish the current call first.")
+    if agent.state in CALL_STATES:
+        wish = state if state in NEXT_STATES else ""
+        if agent.next_state != wish:
+            queue_next_state(agent=agent, state=wish)
+        return agent
     if agent.state != state:
         change_agent_state(agent=agent, state=state, reason="chosen")
         if state == AgentState.AVAILABLE:

@@ -4,6 +4,8 @@ can read, not a model. Pure: takes what the context loaded."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from contacts.models import CaseKind
 
 RECENT_ATM_TROUBLE = timedelta(days=7)
@@ -65,3 +67,20 @@ def next_best_actions(facts: CustomerFacts) -> list[dict]:
     if facts.has_active_loan and in_good_standing:
         actions.append({"code": "offer_limit_increase"})
     return actions
+
+
+def code_words() -> dict[str, str]:
+    """The words for each alert and action code, in the person's language."""
+    return {
+        "payment_past_due": _("Payment past due"),
+        "recent_card_retained": _("Card retained at an ATM in the last days"),
+        "recent_cash_not_dispensed": _("Cash not dispensed at an ATM in the last days"),
+        "recent_deposit_mismatch": _("Deposit mismatch at an ATM in the last days"),
+        "fraud_watch": _("Fraud watch"),
+        "vulnerable_customer": _("Vulnerable customer: take extra care"),
+        "do_not_call": _("Do not call back"),
+        "repayment_consultation": _("Offer a repayment consultation"),
+        "apologise_and_reissue_card": _("Apologise and start the card reissue"),
+        "confirm_refund_status": _("Confirm the refund status"),
+        "offer_limit_increase": _("Offer a credit-limit increase"),
+    }

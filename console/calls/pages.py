@@ -14,11 +14,21 @@ from django.views.decorators.http import require_GET, require_POST
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
-from console.calls.screen import audited_screen_pop
+from console.calls.next_best_actions import code_words
+from console.calls.screen import audited_screen_pop, call_times
 from console.integrations.errors import error_body
 from console.labels import script_labels
 from console.roles import requires
-from contacts.models import Contact, ContactState, Queue, WrapUpCode
+from contacts.desk_policies import desk_policy
+from contacts.models import (
+    Contact,
+    ContactState,
+    IdentityCheckResult,
+    IdentityQuestion,
+    Queue,
+    WrapUpCode,
+)
+from contacts.representations import note_json
 
 LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD, ContactState.ENDED]
 # The contact the console shows: a call in progress or in after-call work. A leg the agent
@@ -37,8 +47,15 @@ def _labels(queues) -> dict:
         **script_labels(),
         "queues": {queue.name: str(queue) for queue in queues},
         "online": _("Connected"),
-        "offline": _("Offline — reconnecting…"),
+        "offline": _("Connection lost — reconnecting…"),
+        "not_connected": _(
+            "Not connected: nothing was sent. Try again once the connection is back."
+        ),
+        # "{state}" is filled in by the script.
+        "next_state": _("After this call: {state}"),
+        "requeued": _("The call went back to the queue: your console was closed too long."),
         "unknown_caller": _("Unknown caller"),
+        "pop_placeholder": _("The caller's context appears here when a call is offered."),
         "candidates": _("Who may be calling"),
         "pick": _("This is the caller"),
         "search_hint": _("Not among them? Find the caller with the customer search (Alt+S)."),
@@ -51,21 +68,27 @@ def _labels(queues) -> dict:
         "transfer_notes": _("Notes from the previous agent"),
         "open_customer": _("Open the customer page"),
         "none": _("None"),
+        "no_notes": _("No notes saved yet."),
+        # "{age}" is filled in by the script.
+        "age": _("{age} years old"),
+        "identity_check": _("Identity check"),
+        "identity_questions": {code: str(label) for code, label in IdentityQuestion.choices},
+        "identity_results": {code: str(label) for code, label in IdentityCheckResult.choices},
+        "identity_actions": {
+            "passed": _("Confirmed"),
+            "failed": _("Not confirmed"),
+            "skipped": _("Skip (say why)"),
+        },
+        "identity_skip_reason": _("Why the check is skipped"),
+        "money_facts": _("Balances and payments"),
+        "money_locked": _("Shown once the identity check has passed."),
+        "balance": _("Balance"),
+        "credit_limit": _("Limit"),
+        "next_due": _("Next payment"),
+        "past_due": _("Past due"),
         # "{days}" is filled in by the script.
         "days_past_due": _("{days} days past due"),
-        "codes": {
-            "payment_past_due": _("Payment past due"),
-            "recent_card_retained": _("Card retained at an ATM in the last days"),
-            "recent_cash_not_dispensed": _("Cash not dispensed at an ATM in the last days"),
-            "recent_deposit_mismatch": _("Deposit mismatch at an ATM in the last days"),
-            "fraud_watch": _("Fraud watch"),
-            "vulnerable_customer": _("Vulnerable customer: take extra care"),
-            "do_not_call": _("Do not call back"),
-            "repayment_consultation": _("Offer a repayment consultation"),
-            "apologise_and_reissue_card": _("Apologise and start the card reissue"),
-            "confirm_refund_status": _("Confirm the refund status"),
-            "offer_limit_increase": _("Offer a credit-limit increase"),
-        },
+        "codes": code_words(),
     }
 
 
@@ -81,17 +104,19 @@ def agent_console(request):
         .order_by("-offered_at")
         .first()
     )
-    shift_contacts = (
-        Contact.objects.select_related("queue", "customer", "wrap_up_code")
-        .filter(agent=request.user, offered_at__date=timezone.localdate())
-        .order_by("-offered_at")[:50]
-    )
+    shift_contacts = _shift_contacts(request.user)
     queues = list(Queue.objects.all())
     page_state = {
+        "server_now": timezone.now().isoformat(),
         "agent_state": agent.state,
+        "next_state": agent.next_state or None,
         "last_seq": agent.last_seq,
         "current": audited_screen_pop(current, reason="console reload") if current else None,
         "current_state": current.state if current else None,
+        "current_times": call_times(current) if current else None,
+        "notes": [note_json(note) for note in current.notes.select_related("author")]
+        if current
+        else [],
         "labels": _labels(queues),
     }
     return render(
@@ -102,8 +127,28 @@ def agent_console(request):
             "page_state": page_state,
             "queues": queues,
             "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
+            "wrap_up_code_required": desk_policy(agent.desk).wrap_up_code_required,
             "shift_contacts": shift_contacts,
         },
+    )
+
+
+def _shift_contacts(user):
+    return (
+        Contact.objects.select_related("queue", "customer", "wrap_up_code")
+        .filter(agent=user, offered_at__date=timezone.localdate())
+        .order_by("-offered_at")[:50]
+    )
+
+
+@require_GET
+@agent_only
+def shift_contacts(request):
+    """The shift's list again, which the console fetches whenever one of its calls changes."""
+    return render(
+        request,
+        "console/_shift_contacts.html",
+        {"shift_contacts": _shift_contacts(request.user)},
     )
 
 
@@ -121,6 +166,12 @@ class WrapUpForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(max_length=4000)
+
+
+class IdentityCheckForm(forms.Form):
+    result = forms.ChoiceField(choices=IdentityCheckResult.choices)
+    confirmed = forms.MultipleChoiceField(choices=IdentityQuestion.choices, required=False)
+    reason = forms.CharField(required=False, max_length=200)
 
 
 class PickForm(forms.Form):
@@ -180,6 +231,7 @@ transfer_call = _form_action(TransferForm, actions.transfer_call)
 record_wrap_up = _form_action(WrapUpForm, actions.record_wrap_up)
 write_note = _form_action(NoteForm, actions.write_note)
 pick_customer = _form_action(PickForm, actions.pick_customer)
+check_identity = _form_action(IdentityCheckForm, actions.check_identity)
 
 # The URL's last part for each action (console.urls).
 CONTACT_ACTIONS = {
@@ -191,4 +243,5 @@ CONTACT_ACTIONS = {
     "wrap-up": record_wrap_up,
     "note": write_note,
     "pick": pick_customer,
+    "identity-check": check_identity,
 }

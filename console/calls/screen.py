@@ -17,11 +17,13 @@ from console.agents.models import Agent
 from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
 from console.realtime import messages_after, send_to_agent
-from contacts.models import Contact, ContactState
+from contacts.desk_policies import identity_questions
+from contacts.models import CallEvent, CallEventType, Contact, ContactState
 from contacts.representations import (
     CONTACT_JSON_FIELDS,
     case_json,
     contact_json,
+    identity_check_json,
     touchpoint_json,
 )
 from contacts.timeline import customer_contacts, open_cases, recent_touchpoints
@@ -112,6 +114,9 @@ def screen_pop(contact: Contact) -> dict:
             "desk": contact.desk,
             "from": contact.caller_number,
             "offered_at": contact.offered_at.isoformat() if contact.offered_at else None,
+            # What the agent asks before the accounts are discussed, and what was recorded.
+            "identity_questions": identity_questions(contact.desk),
+            "identity_check": identity_check_json(contact),
         },
         "customer": customer,
         "candidates": [] if customer else caller_candidates(contact.caller_number),
@@ -185,6 +190,34 @@ def transfer_context(contact: Contact) -> dict:
             }
             for leg in earlier
         ]
+    }
+
+
+def call_times(contact: Contact) -> dict:
+    """The call's times as the server holds them, for a console that opens mid-call (a reload)
+    to run its timers from: with the server's clock now, so a browser's wrong clock does not
+    matter, and the start of a hold still going on."""
+    hold_started_at = None
+    if contact.state == ContactState.HOLD:
+        hold_started_at = (
+            CallEvent.objects.filter(
+                source=contact.source, call_id=contact.call_id, type=CallEventType.HOLD
+            )
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "now": timezone.now().isoformat(),
+        "offered_at": iso(contact.offered_at),
+        "answered_at": iso(contact.answered_at),
+        "ended_at": iso(contact.ended_at),
+        "hold_seconds": contact.hold_seconds,
+        "hold_started_at": iso(hold_started_at),
     }
 
 

@@ -24,6 +24,12 @@ from console.audit.records import (
     record_customer_views,
     view_audit_log,
 )
+from console.calls.next_best_actions import (
+    alerts,
+    code_words,
+    customer_facts,
+    next_best_actions,
+)
 from console.customer_records.stewardship import decide_candidate
 from console.labels import MATCH_RULES, SOURCE_SYSTEMS, label_of
 from console.roles import ROLES, display_name, requires
@@ -200,17 +206,26 @@ def customer_detail(request, customer_id):
         channel=chosen.get("channel", ""),
         desk=chosen.get("desk", ""),
     )
+    cases = list(open_cases(customer_ids=found.customer_ids).prefetch_related("comments"))
+    facts = customer_facts(
+        customer=found.customer, accounts=found.accounts, open_cases=cases, now=timezone.now()
+    )
+    words = code_words()
     return render(
         request,
         "customers/detail.html",
         {
             "customer": found.customer,
+            "alerts": [words.get(alert["code"], alert["code"]) for alert in alerts(facts)],
+            "next_best_actions": [
+                words.get(action["code"], action["code"]) for action in next_best_actions(facts)
+            ],
             "source_records": found.source_records,
             "accounts": found.accounts,
             "decisions": history.decisions,
             "undoable_merges": history.undoable_merges,
             "reason_max_length": MAX_REASON_LENGTH,
-            "open_cases": open_cases(customer_ids=found.customer_ids).prefetch_related("comments"),
+            "open_cases": cases,
             "case_statuses": CaseStatus.choices,
             "timeline": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,

@@ -269,6 +269,7 @@ def _wallboard_labels() -> dict:
             "wrap_up": _("After-call work"),
             "break": _("On break"),
             "offline": _("Offline"),
+            "away": _("Away (console closed)"),
         },
         "desks": {str(value): str(label) for value, label in Desk.choices},
         "call_states": {

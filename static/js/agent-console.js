@@ -13,6 +13,9 @@
   });
 
   const $ = (id) => document.getElementById(id);
+  // The call's times are the server's: the browser's clock is read only for how far it is off.
+  const clockOffset = Date.parse(initial.server_now) - Date.now();
+  const serverNow = () => Date.now() + clockOffset;
 
   // The server's last seq when it rendered the page, which the page already shows. Never a
   // number kept in the tab: after a sign-out the next agent in that tab has seqs of their own,
@@ -30,8 +33,9 @@
     if (className) node.className = className;
     return node;
   }
-  function section(title, children) {
+  function section(title, children, part) {
     const wrapper = element("section", null, "pop-section");
+    if (part) wrapper.dataset.part = part;
     wrapper.append(element("h3", title), ...children);
     return wrapper;
   }
@@ -54,42 +58,134 @@
     $("console-error").textContent = message || "";
   }
 
-  // --- agent state ---
-  function showAgentState(state) {
+  // --- agent state (apart from the connection's: a lost socket is not a state change) ---
+  function showAgentState(state, nextState) {
     const badge = $("agent-state");
     badge.textContent = named("agent_states", state);
     badge.dataset.state = state;
+    const next = $("next-state");
+    next.hidden = !nextState;
+    next.textContent = nextState ? labels.next_state.replace("{state}", named("agent_states", nextState)) : "";
+    next.dataset.state = nextState || "";
   }
 
   // --- screen pop ---
-  function renderCustomer(customer) {
+  const yen = new Intl.NumberFormat(document.documentElement.lang || "ja", { style: "currency", currency: "JPY" });
+  const money = (amount) => (amount === null || amount === undefined || amount === "" ? "—" : yen.format(Number(amount)));
+  function age(birthDate) {
+    if (!birthDate) return "";
+    const born = new Date(`${birthDate}T00:00:00+09:00`);
+    const today = new Date(serverNow());
+    let years = today.getFullYear() - born.getFullYear();
+    if (today < new Date(today.getFullYear(), born.getMonth(), born.getDate())) years -= 1;
+    return labels.age.replace("{age}", years);
+  }
+
+  // The identity check (本人確認): the desk's questions, then passed, failed or skipped with a
+  // reason. Until it has passed, the money facts stay blurred.
+  function renderIdentityCheck(contact) {
+    const box = section(labels.identity_check, [], "identity");
+    box.id = "identity-check";
+    const recorded = contact.identity_check;
+    if (recorded) {
+      const result = element("p", joined([labels.identity_results[recorded.result], formatTime(recorded.at), recorded.reason]), `identity-result ${recorded.result}`);
+      result.id = "identity-result";
+      box.append(result);
+      if (recorded.result === "passed") return box;
+    }
+    const questions = element("ul", null, "identity-questions");
+    for (const code of contact.identity_questions || []) {
+      const li = element("li");
+      const label = element("label");
+      const box_ = element("input");
+      box_.type = "checkbox";
+      box_.value = code;
+      box_.name = "confirmed";
+      label.append(box_, ` ${labels.identity_questions[code] || code}`);
+      li.append(label);
+      questions.append(li);
+    }
+    const reason = element("input");
+    reason.id = "identity-reason";
+    reason.maxLength = 200;
+    reason.placeholder = labels.identity_skip_reason;
+    reason.setAttribute("aria-label", labels.identity_skip_reason);
+    const buttons = element("div", null, "identity-buttons");
+    for (const result of ["passed", "failed", "skipped"]) {
+      const button = element("button", labels.identity_actions[result]);
+      button.type = "button";
+      button.dataset.identity = result;
+      button.addEventListener("click", () => {
+        const confirmed = [...questions.querySelectorAll("input:checked")].map((input) => ["confirmed", input.value]);
+        act("identity-check", [["result", result], ["reason", reason.value], ...confirmed]);
+      });
+      buttons.append(button);
+    }
+    box.append(questions, reason, buttons);
+    return box;
+  }
+
+  function renderMoneyFacts(customer, unlocked) {
+    const facts = section(labels.money_facts, [list(customer.accounts, (a) => {
+      const li = element("li", null, "account");
+      li.append(element("strong", joined([named("account_kinds", a.kind), a.masked_number, named("account_statuses", a.status)])));
+      const dl = element("dl", null, "money");
+      const rows = [
+        [labels.balance, money(a.balance)],
+        [labels.credit_limit, money(a.credit_limit)],
+        [labels.next_due, joined([a.next_due_date, money(a.next_due_amount)]) || "—"],
+        [labels.past_due, a.days_past_due ? labels.days_past_due.replace("{days}", a.days_past_due) : labels.none],
+      ];
+      for (const [term, value] of rows) dl.append(element("dt", term), element("dd", value));
+      li.append(dl);
+      return li;
+    })], "money");
+    facts.id = "money-facts";
+    facts.dataset.locked = String(!unlocked);
+    if (!unlocked) {
+      facts.classList.add("locked");
+      facts.querySelector("ul, p").setAttribute("aria-hidden", "true");
+      facts.append(element("p", labels.money_locked, "lock-hint"));
+    }
+    return facts;
+  }
+
+  // In the order an agent reads it: who, the identity check, alerts, the hand-off, why they may
+  // be calling, the money facts, what to offer, and last why the records are one customer.
+  function renderCustomer(customer, pop) {
     const box = element("div");
     const heading = element("h3", `${customer.name || labels.unknown_caller}`, "caller-name");
     heading.id = "caller-name";
     box.append(heading);
-    box.append(element("p", joined([customer.name_kana, customer.customer_number, customer.birth_date]), "muted"));
+    const who = element("p", joined([customer.name_kana, customer.birth_date, age(customer.birth_date), customer.customer_number]), "muted");
+    who.id = "caller-who";
+    box.append(who);
     const link = element("a", labels.open_customer);
     link.href = `/customers/${customer.id}/?contact=${encodeURIComponent(call ? call.contactId : "")}`;
+    // Never in place of the console mid-call: the customer page opens in a tab of its own.
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.id = "open-customer";
     box.append(link);
-    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", named("codes", a.code), "alert"))]));
-    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", named("codes", a.code)))]));
-    box.append(section(labels.accounts, [list(customer.accounts, (a) => element("li", joined([
-      named("account_kinds", a.kind), a.masked_number, named("account_statuses", a.status),
-      a.days_past_due ? labels.days_past_due.replace("{days}", a.days_past_due) : "",
-    ])))]));
+    box.append(renderIdentityCheck(pop.contact));
+    box.append(section(labels.alerts, [list(customer.alerts, (a) => element("li", named("codes", a.code), "alert"))], "alerts"));
+    if (pop.transfer) box.append(renderTransfer(pop.transfer));
     box.append(section(labels.open_cases, [list(customer.open_cases, (c) => element("li", joined([
       c.subject, named("case_kinds", c.kind), named("case_statuses", c.status),
-    ])))]));
+    ])))], "open_cases"));
     box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) => element("li", joined([
       formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
-    ])))]));
+    ])))], "recent_contacts"));
     box.append(section(labels.since_last_call, [list(customer.since_last_call, (t) => element("li", joined([
       formatTime(t.occurred_at), `${labels.channel_icons[t.channel] || ""} ${named("channels", t.channel)}`, t.subject,
-    ]), "touchpoint"))]));
+    ]), "touchpoint"))], "since_last_call"));
+    const checked = pop.contact.identity_check;
+    box.append(renderMoneyFacts(customer, Boolean(checked && checked.result === "passed")));
+    box.append(section(labels.actions, [list(customer.next_best_actions, (a) => element("li", named("codes", a.code)))], "actions"));
     box.append(section(labels.match, [list(customer.match, (m) => element("li", joined([
       `${named("source_systems", m.system)} ${m.external_id}`, named("match_rules", m.rule) || "—",
       m.score ? m.score.toFixed(2) : "",
-    ])))]));
+    ])))], "match"));
     return box;
   }
 
@@ -113,25 +209,69 @@
       const li = element("li", joined([leg.agent || "—", named("queues", leg.queue), leg.wrap_up, leg.disposition]));
       li.append(list(leg.notes, (n) => element("li", n.text, "note")));
       return li;
-    })]);
+    })], "transfer");
   }
 
   function showScreenPop(pop) {
     lastPop = pop;
     const target = $("screen-pop");
     target.replaceChildren();
-    if (pop.customer) target.append(renderCustomer(pop.customer));
-    else target.append(renderCandidates(pop.candidates));
-    if (pop.transfer) target.append(renderTransfer(pop.transfer));
+    if (pop.customer) target.append(renderCustomer(pop.customer, pop));
+    else {
+      target.append(renderCandidates(pop.candidates));
+      if (pop.transfer) target.append(renderTransfer(pop.transfer));
+    }
+  }
+
+  // --- notes: the saved ones listed with time and author; the draft kept in the browser ---
+  function showNotes(notes) {
+    const target = $("saved-notes");
+    target.replaceChildren();
+    if (!notes.length) target.append(element("li", labels.no_notes, "muted"));
+    for (const note of notes) {
+      const li = element("li", null, "saved-note");
+      li.append(element("span", `${formatTime(note.at)} · ${note.author}`, "muted"), element("p", note.text));
+      target.append(li);
+    }
+  }
+  let savedNotes = [];
+  function onNoteSaved(message) {
+    if (!call || call.contactId !== message.contact_id) return;
+    if (!savedNotes.some((note) => note.id === message.note.id)) savedNotes.push(message.note);
+    showNotes(savedNotes);
+  }
+  const draftKey = () => (call ? `console-note-draft:${call.contactId}` : null);
+  function restoreDraft() {
+    const key = draftKey();
+    $("note-text").value = (key && window.localStorage.getItem(key)) || "";
+  }
+  $("note-text").addEventListener("input", () => {
+    const key = draftKey();
+    if (!key) return;
+    if ($("note-text").value) window.localStorage.setItem(key, $("note-text").value);
+    else window.localStorage.removeItem(key);
+  });
+
+  // The shift's list, fetched again whenever one of the agent's calls changes.
+  async function refreshShift() {
+    const target = $("shift-contacts");
+    const response = await fetch(target.dataset.url, { credentials: "same-origin" });
+    if (response.ok) target.innerHTML = await response.text();
   }
 
   // --- the current call and its timers ---
-  function startCall(pop, state) {
+  // `times`: the call's times as the server holds them, when the page opens mid-call (a
+  // reload), so the timers carry on from where they were rather than from zero.
+  function startCall(pop, state, times) {
+    const at = (iso) => (iso ? Date.parse(iso) : null);
     call = {
       contactId: pop.contact.id,
       state: state || "offered",
-      offeredAt: Date.parse(pop.contact.offered_at) || Date.now(),
-      answeredAt: null, holdStartedAt: null, holdSeconds: 0, endedAt: null, wrappedAt: null,
+      offeredAt: at(pop.contact.offered_at) || serverNow(),
+      answeredAt: times ? at(times.answered_at) : null,
+      holdStartedAt: times ? at(times.hold_started_at) : null,
+      holdSeconds: times ? times.hold_seconds : 0,
+      endedAt: times ? at(times.ended_at) : null,
     };
     // A new call starts its timers at zero, not at the last call's talk and after-call work.
     for (const timer of ["ringing", "talk", "hold", "acw"]) $(`timer-${timer}`).textContent = clock(0);
@@ -140,7 +280,22 @@
     $("search-contact").value = call.contactId;
     $("call").hidden = false;
     $("no-call").hidden = true;
+    savedNotes = [];
+    showNotes(savedNotes);
+    restoreDraft();
     showCallState(call.state);
+  }
+
+  // The call is over for this agent: its pop goes, so the next caller is never mistaken for it.
+  function endCall() {
+    const key = draftKey();
+    if (key) window.localStorage.removeItem(key);
+    call = null;
+    lastPop = null;
+    $("search-contact").value = "";
+    $("call").hidden = true;
+    $("no-call").hidden = false;
+    $("screen-pop").replaceChildren(element("p", labels.pop_placeholder, "muted"));
   }
 
   function showCallState(state) {
@@ -150,7 +305,7 @@
 
   function onCallState(message) {
     if (!call || call.contactId !== message.contact_id) return;
-    const now = Date.now();
+    const now = serverNow();
     if (message.state === "answered") {
       if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
       call.answeredAt = call.answeredAt || now;
@@ -159,11 +314,9 @@
     } else if (message.state === "ended" || message.state === "transferred") {
       if (call.holdStartedAt) { call.holdSeconds += (now - call.holdStartedAt) / 1000; call.holdStartedAt = null; }
       call.endedAt = now;
-    } else if (message.state === "wrapup_done") {
-      call = null;
-      $("search-contact").value = "";
-      $("call").hidden = true;
-      $("no-call").hidden = false;
+    } else if (message.state === "wrapup_done" || message.state === "requeued") {
+      endCall();
+      if (message.state === "requeued") showError(labels.requeued);
       return;
     }
     call.state = message.state;
@@ -172,7 +325,7 @@
 
   setInterval(() => {
     if (!call) return;
-    const now = Date.now();
+    const now = serverNow();
     $("timer-ringing").textContent = clock(((call.answeredAt || call.endedAt || now) - call.offeredAt) / 1000);
     if (call.answeredAt) $("timer-talk").textContent = clock(((call.endedAt || now) - call.answeredAt) / 1000 - call.holdSeconds);
     $("timer-hold").textContent = clock(call.holdSeconds + (call.holdStartedAt ? (now - call.holdStartedAt) / 1000 : 0));
@@ -186,16 +339,24 @@
     showScreenPop(lastPop);
   }
 
+  function onIdentityCheck(message) {
+    if (!call || call.contactId !== message.contact_id || !lastPop) return;
+    lastPop = { ...lastPop, contact: { ...lastPop.contact, identity_check: message.identity_check } };
+    showScreenPop(lastPop);
+  }
+
   // --- messages from the server ---
   function onMessage(message) {
     if (typeof message.seq === "number") {
       if (message.seq <= lastSeq) return; // already shown before a reconnect
       lastSeq = message.seq;
     }
-    if (message.type === "screen_pop") { startCall(message); showScreenPop(message); }
-    else if (message.type === "call_state") onCallState(message);
+    if (message.type === "screen_pop") { startCall(message); showScreenPop(message); refreshShift(); }
+    else if (message.type === "call_state") { onCallState(message); refreshShift(); }
+    else if (message.type === "note_saved") onNoteSaved(message);
+    else if (message.type === "identity_check") onIdentityCheck(message);
     else if (message.type === "customer_update") onCustomerUpdate(message);
-    else if (message.type === "agent_state") showAgentState(message.state);
+    else if (message.type === "agent_state") showAgentState(message.state, message.next_state);
     else if (message.type === "error") showError(message.message);
   }
 
@@ -226,6 +387,7 @@
   async function act(action, fields) {
     if (!call) return;
     showError("");
+    // `fields`: an object, or [name, value] pairs where a name repeats.
     const body = new URLSearchParams(fields || {});
     const url = actionUrlTemplate
       .replace("00000000-0000-0000-0000-000000000000", call.contactId)
@@ -242,7 +404,10 @@
   for (const button of root.querySelectorAll("[data-state]")) {
     button.addEventListener("click", () => {
       if (socket && socket.readyState === WebSocket.OPEN) {
+        showError("");
         socket.send(JSON.stringify({ type: "set_state", state: button.dataset.state }));
+      } else {
+        showError(labels.not_connected);
       }
     });
   }
@@ -251,7 +416,9 @@
   }
   $("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const key = draftKey();
     if (await act("note", { text: $("note-text").value })) {
+      if (key) window.localStorage.removeItem(key);
       $("note-text").value = "";
       $("note-text").placeholder = "✓";
     }
@@ -268,8 +435,13 @@
     if (await act("wrap-up", Object.fromEntries(form))) event.target.reset();
   });
 
-  showAgentState(initial.agent_state);
-  if (initial.current) { startCall(initial.current, initial.current_state); showScreenPop(initial.current); }
+  showAgentState(initial.agent_state, initial.next_state);
+  if (initial.current) {
+    startCall(initial.current, initial.current_state, initial.current_times);
+    showScreenPop(initial.current);
+    savedNotes = initial.notes;
+    showNotes(savedNotes);
+  }
   setConnected(false);
   connect();
 })();

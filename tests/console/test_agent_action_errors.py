@@ -29,7 +29,7 @@ def ringing(cti) -> tuple[Client, Contact]:
         format="json",
     )
     assert response.status_code == 202
-    web = Client()
+    web = Client(headers={"accept-language": "en"})
     web.force_login(agent.user)
     return web, Contact.objects.get()
 
@@ -88,3 +88,13 @@ def test_each_action_has_its_own_url_and_an_unknown_one_is_not_found(ringing):
     web, contact = ringing
 
     assert web.post(f"/console/contacts/{contact.pk}/dance").status_code == 404
+
+
+def test_a_refusal_is_in_the_pages_language(ringing):
+    _, contact = ringing
+    web = Client(headers={"accept-language": "ja"})
+    web.force_login(contact.agent)
+
+    response = web.post(f"/console/contacts/{contact.pk}/hold")
+
+    assert response.json()["error"]["message"] == "保留にできるのは通話中の通話だけです。"

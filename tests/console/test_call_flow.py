@@ -217,7 +217,7 @@ async def test_a_waiting_call_goes_to_the_next_agent_who_becomes_available(cti):
     await socket.disconnect()
 
 
-async def test_an_agent_on_a_call_cannot_go_available_or_get_a_second_call(cti):
+async def test_an_agent_on_a_call_gets_no_second_call_and_a_break_waits_for_the_call(cti):
     taro = await agent("agent001", state=AgentState.AVAILABLE)
     socket = await connect_agent(taro)
     await post_event(
@@ -230,7 +230,10 @@ async def test_an_agent_on_a_call_cannot_go_available_or_get_a_second_call(cti):
     await socket.send_json_to({"type": "set_state", "state": "break"})
 
     assert second["agent"] is None
-    assert (await next_of_type(socket, "error"))["message"]
+    while (queued := await next_of_type(socket, "agent_state"))["next_state"] is None:
+        pass
+    assert (queued["state"], queued["next_state"]) == ("on_call", "break")
+    assert (await refreshed(taro)).state == AgentState.ON_CALL
     await socket.disconnect()
 
 

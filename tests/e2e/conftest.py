@@ -35,15 +35,16 @@ class LiveDaphne:
     """A Daphne process serving the test database on a fixed port, which can be stopped and
     started again on that same port (the browser then sees a real server restart)."""
 
-    def __init__(self, *, port: int, log_path: Path):
+    def __init__(self, *, port: int, log_path: Path, environment: dict[str, str] | None = None):
         self.port = port
+        self.environment = environment or {}
         self.url = f"http://127.0.0.1:{port}"
         # Appended to, so a restarted server's log follows the first one's.
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = start_daphne(port=self.port, log_path=self.log_path)
+        self.process = start_daphne(port=self.port, log_path=self.log_path, **self.environment)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -73,6 +74,24 @@ def daphne_server(transactional_db, tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def daphne_with(transactional_db, tmp_path):
+    """A live Daphne with settings of its own: `daphne_with(AGENT_PRESENCE_GRACE_SECONDS="1")`."""
+    servers = []
+
+    def start(**environment: str) -> LiveDaphne:
+        server = LiveDaphne(
+            port=free_port(), log_path=tmp_path / "daphne.log", environment=environment
+        )
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
