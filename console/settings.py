@@ -337,7 +337,7 @@ X_FRAME_OPTIONS = "DENY"
 # style, nothing from another site, so text an attacker slipped into a page cannot run. The API's
 # browsable docs (Swagger UI, ReDoc) are third-party pages with inline scripts: left out.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],

@@ -101,6 +101,7 @@ def test_customer_360_has_identity_records_and_masked_accounts(read_api, taro):
             "balance": None,
             "credit_limit": None,
             "next_due_date": None,
+            "next_due_amount": None,
             "days_past_due": 0,
         }
     ]

@@ -358,7 +358,8 @@ def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
     pop = page.locator("#screen-pop")
     expect(page.locator("#call-state")).to_have_text("着信中")
     expect(page.locator("#call-queue")).to_have_text("ローン申込 / Loan applications")
-    expect(pop).to_contain_text("ローン · ****1234 · 延滞 · 延滞12日")
+    expect(pop).to_contain_text("ローン · ****1234 · 延滞")
+    expect(pop).to_contain_text("延滞延滞12日")  # the money facts: past due, 12 days
     expect(pop).to_contain_text("返済日の変更 · 返済相談 · 対応中")
     expect(pop).to_contain_text("電話 · ローン申込 / Loan applications")
     expect(pop).to_contain_text("ローンコンタクトセンター L-000123")
@@ -381,7 +382,8 @@ def test_the_callers_context_shows_words_not_codes_in_japanese_and_english(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#caller-name")).to_have_text(NAME)
     expect(page.locator("#call-state")).to_have_text("Ringing")
-    expect(pop).to_contain_text("Loan · ****1234 · Delinquent · 12 days past due")
+    expect(pop).to_contain_text("Loan · ****1234 · Delinquent")
+    expect(pop).to_contain_text("Past due12 days past due")  # the money facts
     expect(pop).to_contain_text("返済日の変更 · Repayment consultation · In progress")
     expect(pop).to_contain_text("Loan contact center L-000123")
     expect(page.locator("#agent-state")).to_have_text("On a call")

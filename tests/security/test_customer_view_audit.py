@@ -185,7 +185,9 @@ def test_a_search_for_the_agents_own_call_names_that_call(agent, yamadas):
 
 def open_customers(web: Client, customers) -> None:
     for customer in customers:
-        assert web.get(f"/customers/{customer.pk}/").status_code == 200
+        assert (
+            web.get(f"/customers/{customer.pk}/", {"reason": "account review"}).status_code == 200
+        )
 
 
 @pytest.mark.django_db
