@@ -107,7 +107,7 @@ async def test_supervisors_get_the_whole_wallboard_at_once(transactional_db, rol
     message = await next_stats(socket)
 
     assert connected
-    assert set(message["agents"]) == {"available", "on_call", "wrap_up", "break", "offline"}
+    assert set(message["agents"]) == {"available", "on_call", "wrap_up", "break", "offline", "away"}
     assert (message["agents"]["available"], message["agents"]["break"]) == (1, 1)
     assert {entry["name"] for entry in message["queues"]} == {
         "loans",
