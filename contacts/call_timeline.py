@@ -10,7 +10,7 @@ call over that way). Pure: no ORM.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contacts.models import CallEventType, ContactState
+from contacts.models import LIVE_CONTACT_STATES, CallEventType, ContactState
 
 # Events at the same instant apply in the order a call lives through them.
 LIFECYCLE_ORDER = {
@@ -59,12 +59,7 @@ class Leg:
 
     @property
     def is_live(self) -> bool:
-        return self.state in (
-            ContactState.WAITING,
-            ContactState.OFFERED,
-            ContactState.ANSWERED,
-            ContactState.HOLD,
-        )
+        return self.state in LIVE_CONTACT_STATES
 
 
 def _offered_state(agent: str) -> str:

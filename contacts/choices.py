@@ -54,6 +54,15 @@ class ContactState(models.TextChoices):
     ABANDONED = "abandoned", _("Abandoned")
 
 
+# A contact whose call is still going on: waiting, ringing, talked on or held.
+LIVE_CONTACT_STATES = [
+    ContactState.WAITING,
+    ContactState.OFFERED,
+    ContactState.ANSWERED,
+    ContactState.HOLD,
+]
+
+
 class EndReason(models.TextChoices):
     """Why the console, not the telephony system, ended a contact (blank: the system did)."""
 

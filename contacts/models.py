@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contacts.choices import (
+    LIVE_CONTACT_STATES,
     OPEN_CASE_STATUSES,
     TOUCHPOINT_CHANNELS,
     CallEventType,
@@ -21,6 +22,7 @@ from contacts.handle_time import handle_seconds, talk_hold_and_after_call_work
 from customers.models import Customer
 
 __all__ = [
+    "LIVE_CONTACT_STATES",
     "OPEN_CASE_STATUSES",
     "TOUCHPOINT_CHANNELS",
     "CallEventType",

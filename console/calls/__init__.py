@@ -5,7 +5,8 @@ the 360 calls).
 
 May import: console.agents, console.audit (who saw which customer), console.integrations
 (webhooks), console.supervision (live figures), console.follow_ups (a wrap-up's follow-ups),
-console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages` and
-`consumers`."""
+console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages`,
+`consumers`, `next_best_actions` (the customer page shows the same alerts and offers) and `admin`
+(the desks' policies)."""
 
-__all__ = ["api", "consumers", "events", "pages", "screen"]
+__all__ = ["admin", "api", "consumers", "events", "next_best_actions", "pages", "screen"]

@@ -18,12 +18,11 @@ from django.utils import timezone
 from console.agents.models import Agent, AgentState
 from console.agents.presence import change_agent_state
 from console.calls.events import handle_call_event, offer_waiting_call
+from console.calls.screen import LIVE_CALL_STATES
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import record_end_reason
-from contacts.models import CallEventType, Contact, ContactState, EndReason
+from contacts.models import LIVE_CONTACT_STATES, CallEventType, Contact, ContactState, EndReason
 
-OPEN_STATES = [ContactState.WAITING, ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD]
-LIVE_STATES = [ContactState.OFFERED, ContactState.ANSWERED, ContactState.HOLD]
 # One sweep closes at most this many calls; the next minute's takes the rest.
 SWEEP_BATCH = 500
 
@@ -60,7 +59,7 @@ def close_silent_calls(*, now=None) -> int:
     now = now or timezone.now()
     silent_since = now - timedelta(minutes=settings.CALL_SILENCE_LIMIT_MINUTES)
     silent = list(
-        Contact.objects.filter(state__in=OPEN_STATES, updated_at__lt=silent_since)
+        Contact.objects.filter(state__in=LIVE_CONTACT_STATES, updated_at__lt=silent_since)
         .exclude(call_id="")
         .order_by("updated_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
@@ -71,7 +70,7 @@ def close_silent_calls(*, now=None) -> int:
             contact = (
                 Contact.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("agent")
-                .filter(pk=contact_id, state__in=OPEN_STATES, updated_at__lt=silent_since)
+                .filter(pk=contact_id, state__in=LIVE_CONTACT_STATES, updated_at__lt=silent_since)
                 .first()
             )
             if contact is None:
@@ -88,7 +87,7 @@ def free_stranded_agents() -> int:
     offered the next waiting call."""
     freed = 0
     stranded = Agent.objects.filter(state=AgentState.ON_CALL).exclude(
-        user__contacts__state__in=LIVE_STATES
+        user__contacts__state__in=LIVE_CALL_STATES
     )
     for agent_id in list(stranded.values_list("pk", flat=True)):
         with transaction.atomic():
@@ -98,7 +97,7 @@ def free_stranded_agents() -> int:
                 .filter(pk=agent_id, state=AgentState.ON_CALL)
                 .first()
             )
-            if agent is None or agent.user.contacts.filter(state__in=LIVE_STATES).exists():
+            if agent is None or agent.user.contacts.filter(state__in=LIVE_CALL_STATES).exists():
                 continue
             if agent.user.contacts.filter(state=ContactState.ENDED).exists():
                 change_agent_state(agent=agent, state=AgentState.WRAP_UP, reason="no live call")
