@@ -138,6 +138,8 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing():
                 30,
                 "the repeats were never taken",
             )
+            # Nothing must happen now, and no condition says that nothing will: a short window
+            # for a repeat that was taken to reach the receiver if it were (wrongly) sent.
             time.sleep(0.5)
         finally:
             for worker in (first, second):
