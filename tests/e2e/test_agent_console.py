@@ -448,10 +448,11 @@ def test_an_admin_sees_who_opened_the_customer_from_which_call_and_why(
     offered = offer_call(daphne_server.url, cti_key)
     contact = Contact.objects.get(pk=offered["contact_id"])
 
-    # The agent opens the full customer page from the screen pop.
-    agent.get_by_role("link", name="顧客ページを開く").click()
+    # The agent opens the full customer page from the screen pop, in a tab of its own.
+    with agent.expect_popup() as opened:
+        agent.get_by_role("link", name="顧客ページを開く").click()
     customer = SourceRecord.objects.get(external_id="L-000123").customer
-    agent.wait_for_url(f"**/customers/{customer.pk}/?contact={contact.pk}")
+    opened.value.wait_for_url(f"**/customers/{customer.pk}/?contact={contact.pk}")
     opened_at = timezone.localtime(ViewAudit.objects.get(reason="").at)
 
     # An admin reads the log: who, when (Tokyo time), the customer and the call; the screen

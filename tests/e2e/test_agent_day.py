@@ -162,6 +162,7 @@ POP_ORDER = [
     "alerts",
     "open_cases",
     "recent_contacts",
+    "since_last_call",
     "money",
     "actions",
     "match",

@@ -70,7 +70,7 @@ def test_the_timeline_shows_every_channel_and_filters_by_one(
     answer = post_touchpoints(daphne_server.url)
     assert answer["errors"] == [] and len(answer["results"]) == len(TOUCHPOINT_CHANNELS)
     make_agent("agent001")
-    page = logged_in_page("agent001", f"/customers/{taro.pk}/")
+    page = logged_in_page("agent001", f"/customers/{taro.pk}/?reason=review")
 
     rows = page.locator("#timeline tbody tr")
     expect(rows).to_have_count(len(TOUCHPOINT_CHANNELS))

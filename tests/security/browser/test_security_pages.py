@@ -86,7 +86,7 @@ def test_the_supervisor_sees_customers_viewed_per_agent_and_the_alert(
     agent_page = logged_in_page("agent001", "/")
     # More than the default limit of 30 an hour, none of them on a call.
     for result in outcome.results[:31]:
-        agent_page.goto(f"{daphne_server.url}/customers/{result.customer_id}/")
+        agent_page.goto(f"{daphne_server.url}/customers/{result.customer_id}/?reason=review")
 
     page = logged_in_page("super001", "/wallboard/")
     expect(page.locator('#view-alerts-section [data-agent="agent001"]')).to_contain_text("31")
