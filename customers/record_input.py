@@ -11,12 +11,13 @@ from rest_framework import serializers
 from customers.card_numbers import mask_card_numbers, mask_card_numbers_in
 from customers.models import AccountKind
 from customers.validation import (
+    TWICE_IN_BATCH,
     BusinessDateTimeField,
     NotPlain,
     OptionalDateField,
     StrictSerializer,
-    plain_errors,
     quick_validator,
+    row_error,
 )
 
 MAX_BATCH_RECORDS = 1000
@@ -129,22 +130,11 @@ def validate_records(records: list) -> ValidatedRecords:
             data = _validated(record, record_input)
         except serializers.ValidationError as error:
             external_id = record.get("external_id") if isinstance(record, dict) else None
-            fields = (
-                error.detail
-                if isinstance(error.detail, dict)
-                else {"non_field_errors": error.detail}
-            )
-            errors.append(
-                {"index": index, "external_id": external_id, "fields": plain_errors(fields)}
-            )
+            errors.append(row_error(index=index, external_id=external_id, error=error))
             continue
         if data["external_id"] in seen:
             errors.append(
-                {
-                    "index": index,
-                    "external_id": data["external_id"],
-                    "fields": {"external_id": ["Appears twice in this batch."]},
-                }
+                row_error(index=index, external_id=data["external_id"], error=TWICE_IN_BATCH)
             )
             continue
         seen.add(data["external_id"])

@@ -87,6 +87,17 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
+def row_error(*, index: int, external_id, error: serializers.ValidationError | dict) -> dict:
+    """One refused row of a batch, in the batches' per-row format: the row's place, its id, and
+    its field errors (a DRF error, or `{field: [messages]}`)."""
+    detail = error.detail if isinstance(error, serializers.ValidationError) else error
+    fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    return {"index": index, "external_id": external_id, "fields": plain_errors(fields)}
+
+
+TWICE_IN_BATCH = {"external_id": ["Appears twice in this batch."]}
+
+
 def plain_errors(detail) -> object:
     """DRF's error details (ErrorDetail in lists and dicts) as plain JSON values."""
     if isinstance(detail, dict):

@@ -30,13 +30,14 @@ from contacts.choices import TOUCHPOINT_CHANNEL_CHOICES
 from contacts.models import Desk, Direction
 from customers.references import CustomerReference
 from customers.validation import (
+    TWICE_IN_BATCH,
     BusinessDateTimeField,
     NotPlain,
     ParsedJSONField,
     PayloadTooLarge,
     StrictSerializer,
-    plain_errors,
     quick_validator,
+    row_error,
     validated,
 )
 
@@ -156,24 +157,11 @@ def check_rows(rows: list) -> CheckedRows:
         try:
             interaction = _validated_row(row, serializer)
         except serializers.ValidationError as error:
-            fields = (
-                error.detail
-                if isinstance(error.detail, dict)
-                else {"non_field_errors": error.detail}
-            )
-            errors.append(
-                {"index": index, "external_id": external_id, "fields": plain_errors(fields)}
-            )
+            errors.append(row_error(index=index, external_id=external_id, error=error))
             continue
         key = (interaction.source, interaction.external_id)
         if key in seen:
-            errors.append(
-                {
-                    "index": index,
-                    "external_id": external_id,
-                    "fields": {"external_id": ["Appears twice in this batch."]},
-                }
-            )
+            errors.append(row_error(index=index, external_id=external_id, error=TWICE_IN_BATCH))
             continue
         seen.add(key)
         valid.append(interaction)
