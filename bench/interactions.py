@@ -125,7 +125,6 @@ def time_customer_360(*, rounds: int, rng: random.Random) -> None:
     from console.calls.screen import customer_360
     from contacts.models import Contact
     from contacts.touchpoints import TouchpointRecord, record_touchpoints
-    from customers.models import Customer
     from customers.resolution import ingest_source_records
 
     # Customers of their own, beyond those the batches touched.
@@ -149,7 +148,7 @@ def time_customer_360(*, rounds: int, rng: random.Random) -> None:
             direction="inbound",
             occurred_at=now - timedelta(hours=8 * n),
             subject="会員ページで返済予定を確認",
-            customer=Customer(pk=customer_id),
+            customer_id=customer_id,
         )
         for customer_id in with_touchpoints
         for n in range(20)

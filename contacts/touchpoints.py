@@ -1,6 +1,7 @@
 """Touchpoints: what the web member page, the app, a branch counter, LINE, e-mail, SMS and chat
 record about a customer, each stored once per (source, external_id) as a contact on the
-customer's timeline. Written in bulk, so a batch of a thousand costs a handful of statements."""
+customer's timeline. Written in bulk (COPY on PostgreSQL), so a batch of a thousand costs a
+handful of statements."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from contacts.models import Contact, ContactState, Touchpoint
+from customers.bulk_writes import insert_rows, insert_rows_skipping_conflicts, one_of
 from customers.card_numbers import mask_card_numbers
 from customers.models import Customer
 
@@ -24,7 +26,7 @@ class TouchpointRecord:
     subject: str
     body: str = ""
     desk: str = ""
-    customer: Customer | None = None
+    customer_id: uuid.UUID | None = None
     # How the source named a customer nobody could be found for (kept for a steward).
     unresolved_reference: dict = field(default_factory=dict)
 
@@ -42,65 +44,87 @@ def record_touchpoints(*, records: list[TouchpointRecord]) -> list[RecordedTouch
     the same key at once make one touchpoint: rows go in skipping conflicts, and only those that
     went in get a contact (the foreign key is checked at commit)."""
     keys = [(record.source, record.external_id) for record in records]
-    stored = _stored(keys, with_contact=True)
+    stored = _stored(keys)
     new = {(r.source, r.external_id): r for r in records if (r.source, r.external_id) not in stored}
     created = set()
     if new:
-        planned = {key: uuid.uuid4() for key in new}
-        Touchpoint.objects.bulk_create(
-            [_touchpoint_row(record, planned[key]) for key, record in new.items()],
-            ignore_conflicts=True,
+        touchpoints = {key: _touchpoint(record) for key, record in new.items()}
+        went_in = insert_rows_skipping_conflicts(
+            Touchpoint,
+            fields=TOUCHPOINT_FIELDS,
+            rows=[_row(touchpoint, TOUCHPOINT_FIELDS) for touchpoint in touchpoints.values()],
         )
-        won = _stored(list(new))
-        created = {key for key, touchpoint in won.items() if touchpoint.pk == planned[key]}
-        contacts = Contact.objects.bulk_create(
-            [_contact_row(new[key], planned[key]) for key in created]
+        created = {key for key, touchpoint in touchpoints.items() if touchpoint.pk in went_in}
+        insert_rows(
+            Contact,
+            fields=CONTACT_FIELDS,
+            rows=[_row(touchpoints[key].contact, CONTACT_FIELDS) for key in created],
         )
-        key_of = {planned[key]: key for key in created}
-        for contact in contacts:
-            won[key_of[contact.pk]].contact = contact
-        stored.update(won)
+        stored.update({key: touchpoints[key] for key in created})
         # Another request stored these a moment ago: read them with their contacts.
-        stored.update(_stored([key for key in won if key not in created], with_contact=True))
+        stored.update(_stored([key for key in new if key not in created]))
     return [RecordedTouchpoint(touchpoint=stored[key], created=key in created) for key in keys]
 
 
-def _stored(keys: list[tuple[str, str]], *, with_contact: bool = False) -> dict:
+def _stored(keys: list[tuple[str, str]]) -> dict:
     if not keys:
         return {}
     wanted = set(keys)
     rows = Touchpoint.objects.filter(
+        one_of("external_id", {external_id for _, external_id in keys}),
         source__in={source for source, _ in keys},
-        external_id__in={external_id for _, external_id in keys},
-    )
-    if with_contact:
-        rows = rows.select_related("contact")
+    ).select_related("contact")
     return {(t.source, t.external_id): t for t in rows if (t.source, t.external_id) in wanted}
 
 
-def _touchpoint_row(record: TouchpointRecord, contact_id) -> Touchpoint:
-    return Touchpoint(
-        contact_id=contact_id,
-        source=record.source,
-        external_id=record.external_id,
-        direction=record.direction,
-        subject=mask_card_numbers(record.subject),
-        body=mask_card_numbers(record.body),
-        unresolved_reference=record.unresolved_reference,
-    )
+TOUCHPOINT_FIELDS = [
+    "contact_id",
+    "source",
+    "external_id",
+    "direction",
+    "subject",
+    "body",
+    "unresolved_reference",
+]
+CONTACT_FIELDS = [
+    "id",
+    "channel",
+    "source",
+    "desk",
+    "customer_id",
+    "state",
+    "offered_at",
+    "ended_at",
+    "disposition",
+]
 
 
-def _contact_row(record: TouchpointRecord, contact_id) -> Contact:
-    return Contact(
-        id=contact_id,
+def _row(instance, fields: list[str]) -> tuple:
+    return tuple(getattr(instance, name) for name in fields)
+
+
+def _touchpoint(record: TouchpointRecord) -> Touchpoint:
+    """The new touchpoint and its contact, as they will be stored (written as rows, not saved)."""
+    subject = mask_card_numbers(record.subject)
+    contact = Contact(
+        id=uuid.uuid4(),
         channel=record.channel,
         source=record.source,
         desk=record.desk,
-        customer=record.customer,
+        customer_id=record.customer_id,
         state=ContactState.WRAPPED_UP,
         offered_at=record.occurred_at,
         ended_at=record.occurred_at,
-        disposition=mask_card_numbers(record.subject)[:200],
+        disposition=subject[:200],
+    )
+    return Touchpoint(
+        contact=contact,
+        source=record.source,
+        external_id=record.external_id,
+        direction=record.direction,
+        subject=subject,
+        body=mask_card_numbers(record.body),
+        unresolved_reference=record.unresolved_reference,
     )
 
 

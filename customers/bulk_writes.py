@@ -247,19 +247,59 @@ def update_rows(
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quoted = [connection.ops.quote_name(field.column) for field in columns]
     table = connection.ops.quote_name(meta.db_table)
-    # A temporary table rather than VALUES: psycopg spends most of an UPDATE with thousands of
-    # placeholders rewriting the query, while COPY streams the values as they are.
-    staging = connection.ops.quote_name(f"staging_{meta.db_table}")
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT {', '.join(quoted)} FROM {table} WITH NO DATA"
-        )
-    _copy(f"staging_{meta.db_table}", columns, rows)
+    staging = _staged(meta, columns, rows)
     assignments = ", ".join(f"{column} = v.{column}" for column in quoted[1:])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} FROM {staging} AS v "
             f"WHERE t.{quoted[0]} = v.{quoted[0]}"
         )
+
+
+def _staged(meta, columns: Sequence[Field], rows: Iterable[Sequence[Any]]) -> str:
+    """The rows COPied into a temporary table of `columns` (dropped at commit); its quoted name.
+    A temporary table rather than VALUES: psycopg spends most of a statement with thousands of
+    placeholders rewriting the query, while COPY streams the values as they are."""
+    quoted = [connection.ops.quote_name(field.column) for field in columns]
+    staging = connection.ops.quote_name(f"staging_{meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {', '.join(quoted)} FROM {connection.ops.quote_name(meta.db_table)} "
+            "WITH NO DATA"
+        )
+    _copy(f"staging_{meta.db_table}", columns, rows)
+    return staging
+
+
+def insert_rows_skipping_conflicts(
+    model: type[Model], *, fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> set:
+    """Insert the rows that clash with no stored row on a unique constraint and skip the others
+    (what another request stored a moment ago); the primary keys of the rows that went in.
+    `fields` must hold the primary key. Needs a transaction (the staging table lasts until
+    commit)."""
+    if not rows:
+        return set()
+    meta = model._meta
+    position = list(fields).index(meta.pk.attname)
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(fields, _decoded(row), strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=ROWS_PER_STATEMENT, ignore_conflicts=True)
+        planned = [row[position] for row in rows]
+        return set(model.objects.filter(pk__in=planned).values_list("pk", flat=True))
+    given = [meta.get_field(name) for name in fields]
+    now = timezone.now()
+    missing = [field for field in meta.concrete_fields if field not in given]
+    fill = [_filled_column(field, now) for field in missing]
+    columns = [*given, *missing]
+    staging = _staged(meta, columns, ([*row, *(value() for value in fill)] for row in rows))
+    names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({names}) "
+            f"SELECT {names} FROM {staging} ON CONFLICT DO NOTHING "
+            f"RETURNING {connection.ops.quote_name(meta.pk.column)}"
+        )
+        return {row[0] for row in cursor.fetchall()}

@@ -140,7 +140,7 @@ def create_demo_touchpoints(*, customers: list, rng: random.Random) -> int:
                     direction=direction,
                     occurred_at=_moment(rng, rng.randrange(TOUCHPOINT_DAYS)),
                     subject=rng.choice(subjects),
-                    customer=customer,
+                    customer_id=customer.pk,
                 )
             )
     created = 0
@@ -246,7 +246,7 @@ def create_demo_follow_ups(*, customers: list, rng: random.Random) -> int:
                 occurred_at=follow_up.sent_at,
                 subject=subject,
                 desk=follow_up.rule.desk,
-                customer=follow_up.contact.customer,
+                customer_id=follow_up.contact.customer_id,
             )
             for follow_up in follow_ups
         ]

@@ -228,7 +228,7 @@ def _record_on_timeline(follow_up: FollowUp, *, channel: str, message, now) -> N
                 subject=message.subject[:200],
                 body=message.body[:4000],
                 desk=follow_up.rule.desk,
-                customer=follow_up.customer,
+                customer_id=follow_up.customer_id,
             )
         ]
     )

@@ -17,7 +17,7 @@ from contacts.touchpoints import (
     record_touchpoints,
 )
 from customers.queries import current_customer
-from customers.references import CustomerReference, customers_by_references
+from customers.references import CustomerReference, customer_ids_by_references
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def record_interactions(*, interactions: list[InteractionInput]) -> list[Interac
         or CustomerReference(customer_id=recipients.get(interaction.in_reply_to, ""))
         for interaction in interactions
     ]
-    customers = customers_by_references(references)
+    customer_ids = customer_ids_by_references(references)
     recorded = record_touchpoints(
         records=[
             TouchpointRecord(
@@ -75,10 +75,10 @@ def record_interactions(*, interactions: list[InteractionInput]) -> list[Interac
                 subject=interaction.subject,
                 body=interaction.body,
                 desk=interaction.desk,
-                customer=customer,
-                unresolved_reference={} if customer else _as_sent(interaction),
+                customer_id=customer_id,
+                unresolved_reference={} if customer_id else _as_sent(interaction),
             )
-            for interaction, customer in zip(interactions, customers, strict=True)
+            for interaction, customer_id in zip(interactions, customer_ids, strict=True)
         ]
     )
     bounced = [i.in_reply_to for i in interactions if i.bounced and i.in_reply_to]

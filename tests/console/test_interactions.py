@@ -2,10 +2,11 @@
 idempotent by (source, external_id), bad rows refused with field errors and nothing of them
 stored, unresolvable customers in the steward's queue."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from console.calls.screen import customer_360
 from contacts.models import TOUCHPOINT_CHANNELS, Contact, Touchpoint
 from contacts.timeline import customer_timeline
 from contacts.touchpoints import unresolved_touchpoints
+from customers.bulk_writes import insert_rows, insert_rows_skipping_conflicts
 from customers.models import Customer
 from customers.resolution import ingest_source_records
 
@@ -122,6 +124,34 @@ def test_the_same_source_and_id_again_creates_nothing(channels_api, taro):
     assert batch.json()["results"][0] == {**first.json(), "created": False}
     assert (Touchpoint.objects.count(), Contact.objects.count()) == (1, 1)
     assert Touchpoint.objects.get().subject == "増枠の申込"
+
+
+@pytest.mark.django_db
+def test_a_key_another_request_stored_meanwhile_goes_in_once(channels_api, taro):
+    """Between a batch's read and its insert another request may store the same key: the
+    insert skips that row and says which rows went in, so only those get a contact."""
+    stored = channels_api.post(ONE, interaction(external_id="APP-1"), format="json").json()
+    late, fresh = uuid.uuid4(), uuid.uuid4()
+    with transaction.atomic():
+        went_in = insert_rows_skipping_conflicts(
+            Touchpoint,
+            fields=["contact_id", "source", "external_id", "direction", "subject"],
+            rows=[
+                (late, "member_app", "APP-1", "inbound", "the same key again"),
+                (fresh, "member_app", "APP-2", "inbound", "a new key"),
+            ],
+        )
+        insert_rows(
+            Contact,
+            fields=["id", "channel", "source", "state"],
+            rows=[(fresh, "app", "member_app", "wrapped_up")],
+        )
+
+    assert went_in == {fresh}
+    assert Touchpoint.objects.get(source="member_app", external_id="APP-1").pk == uuid.UUID(
+        stored["contact_id"]
+    )
+    assert Touchpoint.objects.get(external_id="APP-2").subject == "a new key"
 
 
 @pytest.mark.django_db
