@@ -33,48 +33,66 @@ class TouchpointRecord:
 
 @dataclass(frozen=True)
 class RecordedTouchpoint:
-    touchpoint: Touchpoint
+    source: str
+    external_id: str
+    contact_id: uuid.UUID
+    customer_id: uuid.UUID | None
     created: bool
 
 
 @transaction.atomic
 def record_touchpoints(*, records: list[TouchpointRecord]) -> list[RecordedTouchpoint]:
-    """Each record's touchpoint (with its contact), new or the one its source already sent under
-    that id; in the records' order. The keys must be distinct within one call. Two requests with
-    the same key at once make one touchpoint: rows go in skipping conflicts, and only those that
-    went in get a contact (the foreign key is checked at commit)."""
+    """Each record's touchpoint, new or the one its source already sent under that id; in the
+    records' order. The keys must be distinct within one call. Two requests with the same key at
+    once make one touchpoint: rows go in skipping conflicts, and only those that went in get a
+    contact (the foreign key is checked at commit). Rows are written as tuples, not model
+    instances: building a thousand of each costs more than writing them."""
     keys = [(record.source, record.external_id) for record in records]
     stored = _stored(keys)
     new = {(r.source, r.external_id): r for r in records if (r.source, r.external_id) not in stored}
     created = set()
     if new:
-        touchpoints = {key: _touchpoint(record) for key, record in new.items()}
+        planned = {key: uuid.uuid4() for key in new}
         went_in = insert_rows_skipping_conflicts(
             Touchpoint,
             fields=TOUCHPOINT_FIELDS,
-            rows=[_row(touchpoint, TOUCHPOINT_FIELDS) for touchpoint in touchpoints.values()],
+            rows=[_touchpoint_row(record, planned[key]) for key, record in new.items()],
         )
-        created = {key for key, touchpoint in touchpoints.items() if touchpoint.pk in went_in}
+        created = {key for key in new if planned[key] in went_in}
         insert_rows(
             Contact,
             fields=CONTACT_FIELDS,
-            rows=[_row(touchpoints[key].contact, CONTACT_FIELDS) for key in created],
+            rows=[_contact_row(new[key], planned[key]) for key in created],
         )
-        stored.update({key: touchpoints[key] for key in created})
-        # Another request stored these a moment ago: read them with their contacts.
+        stored.update({key: (planned[key], new[key].customer_id) for key in created})
+        # Another request stored these a moment ago: read them.
         stored.update(_stored([key for key in new if key not in created]))
-    return [RecordedTouchpoint(touchpoint=stored[key], created=key in created) for key in keys]
+    return [
+        RecordedTouchpoint(
+            source=source,
+            external_id=external_id,
+            contact_id=stored[source, external_id][0],
+            customer_id=stored[source, external_id][1],
+            created=(source, external_id) in created,
+        )
+        for source, external_id in keys
+    ]
 
 
 def _stored(keys: list[tuple[str, str]]) -> dict:
+    """(contact id, customer id) of each key's stored touchpoint."""
     if not keys:
         return {}
     wanted = set(keys)
     rows = Touchpoint.objects.filter(
         one_of("external_id", {external_id for _, external_id in keys}),
         source__in={source for source, _ in keys},
-    ).select_related("contact")
-    return {(t.source, t.external_id): t for t in rows if (t.source, t.external_id) in wanted}
+    ).values_list("source", "external_id", "contact_id", "contact__customer_id")
+    return {
+        (source, external_id): (contact_id, customer_id)
+        for source, external_id, contact_id, customer_id in rows
+        if (source, external_id) in wanted
+    }
 
 
 TOUCHPOINT_FIELDS = [
@@ -99,32 +117,29 @@ CONTACT_FIELDS = [
 ]
 
 
-def _row(instance, fields: list[str]) -> tuple:
-    return tuple(getattr(instance, name) for name in fields)
-
-
-def _touchpoint(record: TouchpointRecord) -> Touchpoint:
-    """The new touchpoint and its contact, as they will be stored (written as rows, not saved)."""
-    subject = mask_card_numbers(record.subject)
-    contact = Contact(
-        id=uuid.uuid4(),
-        channel=record.channel,
-        source=record.source,
-        desk=record.desk,
-        customer_id=record.customer_id,
-        state=ContactState.WRAPPED_UP,
-        offered_at=record.occurred_at,
-        ended_at=record.occurred_at,
-        disposition=subject[:200],
+def _touchpoint_row(record: TouchpointRecord, contact_id: uuid.UUID) -> tuple:
+    return (
+        contact_id,
+        record.source,
+        record.external_id,
+        record.direction,
+        mask_card_numbers(record.subject),
+        mask_card_numbers(record.body),
+        record.unresolved_reference,
     )
-    return Touchpoint(
-        contact=contact,
-        source=record.source,
-        external_id=record.external_id,
-        direction=record.direction,
-        subject=subject,
-        body=mask_card_numbers(record.body),
-        unresolved_reference=record.unresolved_reference,
+
+
+def _contact_row(record: TouchpointRecord, contact_id: uuid.UUID) -> tuple:
+    return (
+        contact_id,
+        record.channel,
+        record.source,
+        record.desk,
+        record.customer_id,
+        ContactState.WRAPPED_UP,
+        record.occurred_at,
+        record.occurred_at,
+        mask_card_numbers(record.subject)[:200],
     )
 
 

@@ -232,5 +232,5 @@ def _record_on_timeline(follow_up: FollowUp, *, channel: str, message, now) -> N
             )
         ]
     )
-    follow_up.sent_contact = recorded[0].touchpoint.contact
+    follow_up.sent_contact_id = recorded[0].contact_id
     follow_up.save(update_fields=["sent_contact"])

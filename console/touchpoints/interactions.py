@@ -12,6 +12,7 @@ from console.calls.screen import refresh_screens
 from console.follow_ups.sending import customers_of_follow_ups, record_bounces
 from contacts.models import Touchpoint
 from contacts.touchpoints import (
+    RecordedTouchpoint,
     TouchpointRecord,
     assign_touchpoint_customer,
     record_touchpoints,
@@ -39,17 +40,20 @@ class InteractionInput:
 
 @dataclass(frozen=True)
 class InteractionOutcome:
-    touchpoint: Touchpoint
-    created: bool
+    recorded: RecordedTouchpoint
+
+    @property
+    def created(self) -> bool:
+        return self.recorded.created
 
     def as_json(self) -> dict:
-        contact = self.touchpoint.contact
+        recorded = self.recorded
         return {
-            "source": self.touchpoint.source,
-            "external_id": self.touchpoint.external_id,
-            "contact_id": str(contact.pk),
-            "customer_id": str(contact.customer_id) if contact.customer_id else None,
-            "created": self.created,
+            "source": recorded.source,
+            "external_id": recorded.external_id,
+            "contact_id": str(recorded.contact_id),
+            "customer_id": str(recorded.customer_id) if recorded.customer_id else None,
+            "created": recorded.created,
         }
 
 
@@ -84,12 +88,8 @@ def record_interactions(*, interactions: list[InteractionInput]) -> list[Interac
     bounced = [i.in_reply_to for i in interactions if i.bounced and i.in_reply_to]
     if bounced:
         record_bounces(follow_up_ids=bounced)
-    refresh_screens(
-        customer_ids={
-            outcome.touchpoint.contact.customer_id for outcome in recorded if outcome.created
-        }
-    )
-    return [InteractionOutcome(touchpoint=r.touchpoint, created=r.created) for r in recorded]
+    refresh_screens(customer_ids={outcome.customer_id for outcome in recorded if outcome.created})
+    return [InteractionOutcome(recorded=outcome) for outcome in recorded]
 
 
 def _as_sent(interaction: InteractionInput) -> dict:

@@ -14,7 +14,11 @@ from console.calls.screen import customer_360
 from contacts.models import TOUCHPOINT_CHANNELS, Contact, Touchpoint
 from contacts.timeline import customer_timeline
 from contacts.touchpoints import unresolved_touchpoints
-from customers.bulk_writes import insert_rows, insert_rows_skipping_conflicts
+from customers.bulk_writes import (
+    STAGED_FROM_ROWS,
+    insert_rows,
+    insert_rows_skipping_conflicts,
+)
 from customers.models import Customer
 from customers.resolution import ingest_source_records
 
@@ -127,31 +131,33 @@ def test_the_same_source_and_id_again_creates_nothing(channels_api, taro):
 
 
 @pytest.mark.django_db
-def test_a_key_another_request_stored_meanwhile_goes_in_once(channels_api, taro):
+@pytest.mark.parametrize("new_rows", [1, STAGED_FROM_ROWS], ids=["few rows", "staged rows"])
+def test_a_key_another_request_stored_meanwhile_goes_in_once(channels_api, taro, new_rows):
     """Between a batch's read and its insert another request may store the same key: the
     insert skips that row and says which rows went in, so only those get a contact."""
     stored = channels_api.post(ONE, interaction(external_id="APP-1"), format="json").json()
-    late, fresh = uuid.uuid4(), uuid.uuid4()
+    late = uuid.uuid4()
+    fresh = {f"APP-NEW-{n}": uuid.uuid4() for n in range(new_rows)}
     with transaction.atomic():
         went_in = insert_rows_skipping_conflicts(
             Touchpoint,
             fields=["contact_id", "source", "external_id", "direction", "subject"],
             rows=[
                 (late, "member_app", "APP-1", "inbound", "the same key again"),
-                (fresh, "member_app", "APP-2", "inbound", "a new key"),
+                *((pk, "member_app", key, "inbound", "a new key") for key, pk in fresh.items()),
             ],
         )
         insert_rows(
             Contact,
             fields=["id", "channel", "source", "state"],
-            rows=[(fresh, "app", "member_app", "wrapped_up")],
+            rows=[(pk, "app", "member_app", "wrapped_up") for pk in fresh.values()],
         )
 
-    assert went_in == {fresh}
+    assert went_in == set(fresh.values())
     assert Touchpoint.objects.get(source="member_app", external_id="APP-1").pk == uuid.UUID(
         stored["contact_id"]
     )
-    assert Touchpoint.objects.get(external_id="APP-2").subject == "a new key"
+    assert Touchpoint.objects.filter(subject="a new key").count() == new_rows
 
 
 @pytest.mark.django_db
