@@ -2,21 +2,22 @@
 without a week of touchpoints.
 
     .venv/bin/python bench/interactions.py [--customers 5000] [--batches 20] [--batch-size 1000]
-        [--clients 2] [--pop-rounds 300] [--seed 1]
+        [--clients 2] [--servers 1] [--pop-rounds 300] [--seed 1]
         [--database-url postgres://postgres@127.0.0.1:5432/bench_interactions]
         [--redis-url redis://127.0.0.1:6379/6]
 
 Makes the database again (its name must start with "bench"), migrates it and ingests --customers
-customers with customer numbers. Starts one Daphne (DEBUG off) on that PostgreSQL and Redis and
-POSTs `/api/v1/interactions/batch` from --clients keep-alive threads: --batches batches of
---batch-size new touchpoints (every channel, customers named by customer number, 2% by a number
-nobody has), then the same batches again (the idempotent path: nothing new is stored). Reports
-touchpoints per second (all rows over the wall time of the run) and batch latency.
+customers with customer numbers. Starts --servers Daphne processes (DEBUG off; production runs
+one per core) on that PostgreSQL and Redis and POSTs `/api/v1/interactions/batch` from --clients
+keep-alive threads spread over the servers: --batches batches of --batch-size new touchpoints
+(every channel, customers named by customer number, 2% by a number nobody has), then the same
+batches again (the idempotent path: nothing new is stored). Reports touchpoints per second (all
+rows over the wall time of the run) and batch latency.
 
 Then, in this process on the same database, times `customer_360` (what the screen pop builds for
 a known caller) for customers with no touchpoint and for customers given 20 in the last week,
 alternating the two kinds call by call so the machine's noise falls on both alike, and counts the
-queries of each. Nothing is written to docs; Daphne is stopped at the end.
+queries of each. Nothing is written to docs; the servers are stopped at the end.
 """
 
 from __future__ import annotations
@@ -70,13 +71,15 @@ def batches(*, count: int, size: int, customers: int, rng: random.Random) -> lis
     return made
 
 
-def post_all(*, port: int, key: str, bodies: list[bytes], clients: int) -> tuple[float, list]:
-    """Wall seconds and (latency, status, errors) per batch."""
+def post_all(
+    *, ports: list[int], key: str, bodies: list[bytes], clients: int
+) -> tuple[float, list]:
+    """Wall seconds and (latency, status, errors) per batch; client n posts to ports[n % len]."""
     queue = list(enumerate(bodies))
     lock = threading.Lock()
     results = []
 
-    def work():
+    def work(port: int):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while True:
             with lock:
@@ -97,7 +100,7 @@ def post_all(*, port: int, key: str, bodies: list[bytes], clients: int) -> tuple
                 results.append((elapsed, response.status, len(answer.get("errors", []))))
         connection.close()
 
-    threads = [threading.Thread(target=work) for _ in range(clients)]
+    threads = [threading.Thread(target=work, args=(ports[n % len(ports)],)) for n in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -184,6 +187,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument(
+        "--servers", type=int, default=1, help="Daphne processes (production: one per core)"
+    )
     parser.add_argument("--pop-rounds", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -226,20 +232,24 @@ def main() -> None:
         rng=rng,
     )
     rows = arguments.batches * arguments.batch_size
-    server = start_daphne("console.asgi:application", env=env)
+    servers = [start_daphne("console.asgi:application", env=env) for _ in range(arguments.servers)]
+    ports = [server.port for server in servers]
     try:
-        wait_until_answering(server)
-        post_all(port=server.port, key=key, bodies=bodies[:1], clients=1)  # warm-up, stored
+        for server in servers:
+            wait_until_answering(server)
+        # Warm-up: one batch through each server, stored.
+        warm = arguments.servers
+        for port, body in zip(ports, bodies[:warm], strict=True):
+            post_all(ports=[port], key=key, bodies=[body], clients=1)
         wall, results = post_all(
-            port=server.port, key=key, bodies=bodies[1:], clients=arguments.clients
+            ports=ports, key=key, bodies=bodies[warm:], clients=arguments.clients
         )
-        report("new touchpoints", wall, results, rows - arguments.batch_size)
-        wall, results = post_all(
-            port=server.port, key=key, bodies=bodies, clients=arguments.clients
-        )
+        report("new touchpoints", wall, results, rows - warm * arguments.batch_size)
+        wall, results = post_all(ports=ports, key=key, bodies=bodies, clients=arguments.clients)
         report("the same again (idempotent)", wall, results, rows)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     time_customer_360(rounds=arguments.pop_rounds, rng=rng)
 
 
