@@ -205,6 +205,8 @@ CELERY_IMPORTS = [
 ]
 # An agent whose console's sockets have all been closed this long is away (console.agents.presence).
 AGENT_PRESENCE_GRACE_SECONDS = env.int("AGENT_PRESENCE_GRACE_SECONDS", default=20)
+# An agent sent away by a closed console who opens it again within this long is available again.
+AGENT_PRESENCE_RETURN_SECONDS = env.int("AGENT_PRESENCE_RETURN_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     # Besides the timer each console socket sets when it closes: a server that died sets none.
     "send-absent-agents-away": {

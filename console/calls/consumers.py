@@ -26,9 +26,8 @@ from console.agents.presence import (
     AgentStateError,
     may_take_calls,
     socket_closed,
-    socket_opened,
 )
-from console.calls.events import choose_agent_state, send_absent_agents_away
+from console.calls.events import choose_agent_state, console_opened, send_absent_agents_away
 from console.calls.screen import replay_to_agent
 from console.realtime import JsonFramesConsumer, agent_group
 
@@ -99,7 +98,7 @@ class AgentConsumer(JsonFramesConsumer):
         self.checked_at = time.monotonic()
         self.language = _language(self.scope)
         if await self.join_group_and_accept(agent_group(self.agent_id)):
-            await database_sync_to_async(socket_opened)(agent_id=self.agent_id)
+            await database_sync_to_async(console_opened)(agent_id=self.agent_id)
 
     async def disconnect(self, code) -> None:
         counted = hasattr(self, "group")

@@ -5,7 +5,9 @@ Everything happens in one transaction, and pushes go out on commit.
 """
 
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from console.agents.presence import (
     change_agent_state,
     pick_available_agent,
     queue_next_state,
+    socket_opened,
     state_after_call,
 )
 from console.calls.screen import audited_screen_pop
@@ -229,6 +232,22 @@ def _offer_elsewhere(contact: Contact, *, left_by: Agent) -> None:
     for changed in call.changed:
         _follow(changed, routed=next_agent)
     note_call_change(call.contacts, created=call.created)
+
+
+@transaction.atomic
+def console_opened(*, agent_id: int) -> None:
+    """A console socket opened. An agent whom a closed console sent away (away is never chosen)
+    and who is back within AGENT_PRESENCE_RETURN_SECONDS lost the connection, not the wish to
+    work: a network drop, a server or Redis restart closes every socket at once, and nobody
+    would take calls again until each agent clicked. Later than that, the agent chooses."""
+    socket_opened(agent_id=agent_id)
+    agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
+    returned_in_time = agent.state_since >= timezone.now() - timedelta(
+        seconds=settings.AGENT_PRESENCE_RETURN_SECONDS
+    )
+    if agent.state == AgentState.AWAY and returned_in_time:
+        change_agent_state(agent=agent, state=AgentState.AVAILABLE, reason="console back")
+        offer_waiting_call(agent=agent)
 
 
 @transaction.atomic

@@ -90,6 +90,45 @@ async def test_a_ringing_call_with_nobody_free_goes_back_to_the_queue_and_waits(
     await hana_socket.disconnect()
 
 
+async def away_by_closing(taro, cti) -> None:
+    """Taro's console closes with a call ringing for him and nobody else free: past the grace
+    he is away and the call waits in the queue."""
+    socket = await connect_agent(taro)
+    await post_event(cti, event_id="e1", call_id="c1", type="offered", queue="loans")
+    await socket.disconnect()
+    later = timezone.now() + PAST_THE_GRACE
+    assert await database_sync_to_async(send_absent_agents_away)(now=later) == 1
+    assert (await refreshed(taro)).state == AgentState.AWAY
+
+
+async def test_a_console_back_soon_after_is_available_and_takes_the_waiting_call(cti):
+    """A lost connection (a network drop, Redis or the server restarting closes every socket)
+    must not leave the floor away until each agent clicks."""
+    taro = await agent("agent001", state=AgentState.AVAILABLE)
+    await away_by_closing(taro, cti)
+
+    socket = await connect_agent(taro)
+    pop = await next_of_type(socket, "screen_pop")
+    assert pop["contact"]["call_id"] == "c1"
+    assert (await refreshed(taro)).state == AgentState.ON_CALL
+    await socket.disconnect()
+
+
+async def test_a_console_back_after_the_return_window_stays_away(cti, settings):
+    settings.AGENT_PRESENCE_RETURN_SECONDS = 0
+    taro = await agent("agent001", state=AgentState.AVAILABLE)
+    await away_by_closing(taro, cti)
+
+    socket = await connect_agent(taro)
+    # Frames are handled after connect() is done: the answer to a bad one means it has run.
+    await socket.send_json_to({"type": "resume", "last_seq": -1})
+    await next_of_type(socket, "error")
+    assert (await refreshed(taro)).state == AgentState.AWAY
+    contact = await database_sync_to_async(Contact.objects.get)()
+    assert (contact.state, contact.agent_id) == (ContactState.WAITING, None)
+    await socket.disconnect()
+
+
 async def test_an_agent_with_a_console_open_elsewhere_is_still_present(cti):
     taro = await agent("agent001", state=AgentState.AVAILABLE)
     first, second = await connect_agent(taro), await connect_agent(taro)
