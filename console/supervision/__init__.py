@@ -5,7 +5,8 @@ how many customers each person viewed; the seat map (`seat_map`) and supervisors
 calls (`call_joins`, which the telephony connectors call with what the platform was asked).
 
 May import: console.agents (`models`, `help_sign`), console.audit (`records`),
-console.follow_ups (`models`: survey answers), console.realtime, the rooms below. Other packages use `live_figures` (to count a
+console.follow_ups (`models`: survey answers), console.realtime, the rooms below. Other packages
+use `live_figures` (to count a
 call's change), `rollups`, `pages`, `satisfaction_pages`, `consumers`, `tasks`, `call_joins` and
 `models`."""
 
