@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 def live_call(*, source: str, agent: str, call_id: str = "c1", customer=None) -> Contact:
     at = timezone.now()
-    for n, kind in enumerate(["offered", "answered"]):
+    for kind in ["offered", "answered"]:
         handle_call_event(
             source=source,
             event=CallEventInput(
