@@ -24,6 +24,14 @@ day with the real rollup (console.supervision.rollups.roll_up_day) as beat would
    the year, and the report page and its CSV through Django's test client (signed in as a
    supervisor, template rendering included).
 
+3. With --live (only this part): --live-supervisors wallboards (100) connected to
+   --live-servers Daphne processes on PostgreSQL and Redis while --live-agents agents (200), their
+   consoles' sockets open too, work calls posted through the CTI API (offered, answered, ended,
+   wrapped up; --live-cycle-s a call, idle to idle). It counts the stats frames each wallboard
+   got (frames per second delivered; a frame one socket missed that another got is dropped)
+   and, for every call's offer and answer, the delay from posting it to the first frame on each
+   wallboard that shows it (p50/p95/p99).
+
 Prints a summary; --json writes the figures. --reports-only measures the reports again on the
 database an earlier run left (on the same day: the history ends yesterday). Run with nothing
 else heavy on the machine if you can: the figures are medians of repeated runs, but a busy
@@ -50,6 +58,8 @@ from harness import (
     say,
     server_environment,
     set_up_django,
+    start_daphne,
+    wait_until_answering,
 )
 
 
@@ -488,6 +498,285 @@ def measure_reports(floor: Floor, *, days: int) -> dict:
     return results
 
 
+# --- live: supervisors' wallboards over real sockets while agents work -------------------------
+
+LIVE_SECRET = "bench-wallboard-live-not-a-secret-" + "x" * 40
+
+
+def prepare_live_floor(*, agents: int, supervisors: int) -> dict:
+    """Agents (60% contact center) available with their sessions, supervisors with theirs, and
+    a CTI key; in this process, on the database Daphne serves."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from console.agents.models import Agent
+    from console.integrations.clients import create_api_client
+    from console.roles import assign_role
+    from contacts.models import Desk
+
+    users = get_user_model()
+    now = timezone.now()
+
+    def signed_in(user) -> str:
+        browser = Client()
+        browser.force_login(user)
+        return browser.cookies["sessionid"].value
+
+    floor = {"agents": [], "agent_sessions": [], "supervisors": []}
+    for n in range(1, agents + 1):
+        user = users.objects.create(username=f"agent{n:03d}")
+        assign_role(user=user, role="agent")
+        desk = Desk.CONTACT_CENTER if n <= agents * 0.6 else Desk.SERVICE_CENTER
+        Agent.objects.create(
+            user=user, desk=desk, state="available", state_since=now - timedelta(seconds=n)
+        )
+        queue = "loans" if desk == Desk.CONTACT_CENTER else "atm"
+        floor["agents"].append({"username": user.username, "queue": queue})
+        floor["agent_sessions"].append(signed_in(user))
+    for n in range(1, supervisors + 1):
+        user = users.objects.create(username=f"super{n:03d}")
+        assign_role(user=user, role="supervisor")
+        floor["supervisors"].append(signed_in(user))
+    floor["key"] = create_api_client(name="bench-pbx", scopes=["cti"]).key
+    return floor
+
+
+class Wallboards:
+    """What each supervisor's socket received: every stats frame's `at` (to count frames one
+    socket missed that another got) and when each awaited change first showed there.
+
+    A change is awaited as (agent, call state) from just before it is posted: each agent's calls
+    follow one another, so while an agent's new offer is awaited no frame can show an earlier
+    call of theirs ringing (it was wrapped up), nor, for the answer, talking."""
+
+    def __init__(self, count: int):
+        self.frames: list[set[str]] = [set() for _ in range(count)]
+        # The snapshot a socket gets on connecting is its own: not a frame the others missed.
+        self.connected: list[bool] = [False] * count
+        self.changes: list[dict] = []
+        self.awaited: dict[tuple[str, str], dict] = {}
+        self.count = count
+
+    def expect(self, agent: str, state: str) -> dict:
+        change = {"posted_at": time.monotonic(), "seen": [None] * self.count}
+        self.changes.append(change)
+        self.awaited[(agent, state)] = change
+        return change
+
+    def frame(self, index: int, text: str, received_at: float) -> None:
+        message = json.loads(text)
+        if message.get("type") != "stats":
+            return
+        if self.connected[index]:
+            self.frames[index].add(message["at"])
+        self.connected[index] = True
+        for agent in message["roster"]:
+            call = agent.get("call")
+            change = call and self.awaited.get((agent["agent"], call["state"]))
+            if change and change["seen"][index] is None:
+                change["seen"][index] = received_at
+
+    def delays_ms(self) -> tuple[list[float], int]:
+        """Every socket's delay for every change it saw, and the (change, socket) pairs never
+        seen."""
+        delays, missed = [], 0
+        for change in self.changes:
+            for seen_at in change["seen"]:
+                if seen_at is None:
+                    missed += 1
+                else:
+                    delays.append((seen_at - change["posted_at"]) * 1000)
+        return delays, missed
+
+
+def post_event(url: str, key: str, event: dict) -> tuple[dict, float, int]:
+    """Post as a PBX does, again after Retry-After when the API sheds load (503): the answer,
+    when the accepted try was sent (time.monotonic) and how many were shed before it."""
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    shed = 0
+    while True:
+        request = Request(
+            f"{url}/api/v1/cti/events",
+            data=json.dumps(event).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        sent = time.monotonic()
+        try:
+            with urlopen(request, timeout=30) as response:
+                return json.loads(response.read()), sent, shed
+        except HTTPError as error:
+            if error.code != 503 or shed >= 20:
+                raise
+            shed += 1
+            time.sleep(min(float(error.headers.get("Retry-After") or 1), 2))
+
+
+async def drive_live_floor(options, floor: dict, urls: list[str]) -> dict:
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    boards = Wallboards(len(floor["supervisors"]))
+    rng = random.Random(options.seed)
+    sockets, listeners = [], []
+
+    async def listen(index: int, socket_) -> None:
+        async for text in socket_:
+            boards.frame(index, text, time.monotonic())
+
+    async def agent_socket(socket_) -> None:
+        async for _ in socket_:  # the agents' pushes, read and dropped as a browser would
+            pass
+
+    def ws(url: str) -> str:
+        return url.replace("http://", "ws://")
+
+    for index, session in enumerate(floor["supervisors"]):
+        url = urls[index % len(urls)]
+        socket_ = await connect(
+            f"{ws(url)}/ws/supervisor/",
+            origin=url,
+            additional_headers={"Cookie": f"sessionid={session}"},
+            max_size=None,
+            proxy=None,
+        )
+        sockets.append(socket_)
+        listeners.append(asyncio.create_task(listen(index, socket_)))
+    say(f"  {len(sockets)} wallboards connected")
+    stop_at = time.monotonic() + options.live_seconds
+    counter = {"calls": 0, "events": 0, "shed": 0}
+
+    async def post(url: str, **event) -> tuple[dict, float]:
+        event.setdefault("at", datetime.now().astimezone().isoformat())
+        answer, sent, shed = await asyncio.to_thread(post_event, url, floor["key"], event)
+        counter["events"] += 1
+        counter["shed"] += shed
+        return answer, sent
+
+    async def work(n: int, agent: dict) -> None:
+        """One agent's calls: idle, ringing, talking, after-call work, again."""
+        url = urls[n % len(urls)]
+        cycle = options.live_cycle_s
+        await asyncio.sleep(rng.uniform(0, cycle))
+        while time.monotonic() < stop_at:
+            call_id = f"live-{uuid.uuid4().hex[:12]}"
+            change = boards.expect(agent["username"], "offered")
+            _, change["posted_at"] = await post(
+                url,
+                event_id=f"{call_id}-o",
+                call_id=call_id,
+                type="offered",
+                queue=agent["queue"],
+                agent=agent["username"],
+                **{"from": f"090{rng.randrange(10**8):08d}"},
+            )
+            await asyncio.sleep(rng.uniform(0.05, 0.15) * cycle)
+            change = boards.expect(agent["username"], "answered")
+            _, change["posted_at"] = await post(
+                url, event_id=f"{call_id}-a", call_id=call_id, type="answered"
+            )
+            await asyncio.sleep(rng.uniform(0.4, 0.6) * cycle)
+            await post(url, event_id=f"{call_id}-e", call_id=call_id, type="ended")
+            await asyncio.sleep(rng.uniform(0.05, 0.15) * cycle)
+            await post(url, event_id=f"{call_id}-w", call_id=call_id, type="wrapup_done")
+            counter["calls"] += 1
+            await asyncio.sleep(rng.uniform(0.05, 0.2) * cycle)
+
+    agent_sockets = []
+    for n, session in enumerate(floor["agent_sessions"]):
+        url = urls[n % len(urls)]
+        socket_ = await connect(
+            f"{ws(url)}/ws/agent/",
+            origin=url,
+            additional_headers={"Cookie": f"sessionid={session}"},
+            max_size=None,
+            proxy=None,
+        )
+        agent_sockets.append(socket_)
+        listeners.append(asyncio.create_task(agent_socket(socket_)))
+    say(f"  {len(agent_sockets)} agents' consoles connected; working {options.live_seconds} s")
+    started = time.monotonic()
+    await asyncio.gather(*(work(n, agent) for n, agent in enumerate(floor["agents"])))
+    # The last changes get their frames.
+    await asyncio.sleep(3)
+    elapsed = time.monotonic() - started
+    for socket_ in sockets + agent_sockets:
+        await socket_.close()
+    for listener in listeners:
+        listener.cancel()
+
+    every_frame = set().union(*boards.frames)
+    delays, missed = boards.delays_ms()
+    ordered = sorted(delays)
+    per_socket = [len(frames) for frames in boards.frames]
+    return {
+        "wallboards": len(sockets),
+        "agents": len(agent_sockets),
+        "seconds": round(elapsed, 1),
+        "calls": counter["calls"],
+        "events": counter["events"],
+        "events_per_s": round(counter["events"] / elapsed, 1),
+        "posts_shed_and_sent_again": counter["shed"],
+        "frames_sent": len(every_frame),
+        "frames_per_s_per_wallboard": round(statistics.mean(per_socket) / elapsed, 2),
+        "frames_per_s_delivered": round(sum(per_socket) / elapsed, 1),
+        "frames_dropped": sum(len(every_frame) - count for count in per_socket),
+        "changes_awaited": len(boards.changes),
+        "changes_never_seen": missed,
+        "delay_ms": {
+            "p50": round(percentile(ordered, 0.5), 1),
+            "p95": round(percentile(ordered, 0.95, method="higher"), 1),
+            "p99": round(percentile(ordered, 0.99, method="higher"), 1),
+            "max": round(ordered[-1], 1),
+            "n": len(ordered),
+        },
+    }
+
+
+def run_live(options) -> dict:
+    """The wallboard as supervisors get it: Daphne processes on PostgreSQL and Redis, the
+    supervisors' and agents' sockets open, calls posted through the CTI API."""
+    import asyncio
+
+    env = server_environment(
+        database_url=options.database_url,
+        redis_url=options.redis_url,
+        debug=False,
+        secret_key=LIVE_SECRET,
+    )
+    say(f"database {options.database_url}: made again and migrated")
+    recreate_database(options.database_url)
+    set_up_django(env)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+    floor = prepare_live_floor(agents=options.live_agents, supervisors=options.live_supervisors)
+    from redis import Redis
+
+    Redis.from_url(options.redis_url).flushdb()
+    servers = [
+        start_daphne("console.asgi:application", env=env, name=f"daphne{n}")
+        for n in range(options.live_servers)
+    ]
+    try:
+        for server in servers:
+            wait_until_answering(server)
+        urls = [f"http://127.0.0.1:{server.port}" for server in servers]
+        results = asyncio.run(drive_live_floor(options, floor, urls))
+    finally:
+        for server in servers:
+            server.stop()
+    results["servers"] = options.live_servers
+    results["cycle_s"] = options.live_cycle_s
+    return results
+
+
 def machine() -> dict:
     return {
         "date": datetime.now().isoformat(timespec="seconds"),
@@ -514,7 +803,34 @@ def main() -> None:
         action="store_true",
         help="measure the reports again on the database an earlier run left",
     )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="only the live part: wallboards over sockets while agents work",
+    )
+    parser.add_argument("--live-supervisors", type=int, default=100)
+    parser.add_argument("--live-agents", type=int, default=200)
+    parser.add_argument("--live-seconds", type=int, default=120)
+    parser.add_argument(
+        "--live-cycle-s", type=float, default=60, help="an agent's call, idle to idle, seconds"
+    )
+    parser.add_argument("--live-servers", type=int, default=2, help="Daphne processes")
     options = parser.parse_args()
+    if options.live:
+        live = run_live(options)
+        results = {
+            "machine": machine_description(
+                packages=("django", "channels", "channels-redis", "daphne"),
+                database_url=options.database_url,
+                redis_url=options.redis_url,
+            ),
+            "live": live,
+        }
+        results["machine"]["date"] = datetime.now().isoformat(timespec="seconds")
+        say(json.dumps(results, indent=2, ensure_ascii=False))
+        if options.json:
+            options.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        return
     sizes = sorted(int(size) for size in options.today.split(","))
 
     if options.reports_only:

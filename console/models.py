@@ -2,7 +2,7 @@
 finds an app's models through this module, so it imports them all and nothing imports them from
 here."""
 
-from console.agents.models import Agent, AgentMessage, AgentStateChange
+from console.agents.models import Agent, AgentMessage, AgentStateChange, HelpRequest
 from console.audit.models import SignInLockout, ViewAlert, ViewAudit
 from console.follow_ups.models import (
     ChannelConsent,
@@ -19,6 +19,7 @@ from console.integrations.models import (
     WebhookSubscription,
 )
 from console.supervision.models import (
+    CallJoin,
     DailyContactRollup,
     HourlyContactRollup,
     LiveContactFigures,
@@ -33,11 +34,13 @@ __all__ = [
     "AgentMessage",
     "AgentStateChange",
     "ApiClient",
+    "CallJoin",
     "ChannelConsent",
     "ConnectContactRecord",
     "DailyContactRollup",
     "FollowUp",
     "FollowUpRule",
+    "HelpRequest",
     "HourlyContactRollup",
     "IdempotencyKey",
     "LiveContactFigures",

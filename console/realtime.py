@@ -10,6 +10,9 @@ the whole picture to the supervisors' group at most once a second (`claim_stats_
 many events arrive. Group sends are costly with many members and drop under load, so a missed
 message only means the next one (a second later) carries the figures.
 
+An alert a supervisor must see at once (an agent's help sign) is rung to the group on commit
+without waiting for the wallboard's turn (`alert_supervisors_on_commit`): such alerts are rare.
+
 Both sockets read their frames through `JsonFramesConsumer`.
 
 Redis down changes none of this: a bell that cannot be rung is given up (said in the log once, not
@@ -251,6 +254,16 @@ def _claim_stats_turn() -> bool:
 def stats_turn_failed() -> None:
     """The figures could not be read: mark the change again for the next turn."""
     _mark_stats_changed()
+
+
+def alert_supervisors_on_commit(*, message: dict) -> None:
+    """Something a supervisor must see at once (an agent's help sign), to every supervisor's
+    page on commit, apart from the once-a-second wallboard; the next wallboard carries it too,
+    so a bell lost on the way costs a second, not the alert."""
+    transaction.on_commit(
+        lambda: _ring(SUPERVISOR_GROUP, {"type": "supervisor.alert", "message": message})
+    )
+    announce_stats()
 
 
 async def send_stats(message: dict) -> None:

@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_contact_reports",
         "console.configure_service_level",
         "console.view_audit_summary",
+        "console.join_calls",
     ],
     "steward": [
         "customers.view_customer",
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_viewalert",
         "contacts.change_case",
         "console.view_wallboard",
+        "console.join_calls",
         "console.view_contact_reports",
         "console.configure_service_level",
         "console.view_webhookdelivery",

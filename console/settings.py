@@ -376,6 +376,13 @@ API_CLIENT_CACHE_SECONDS = 60 if REDIS_URL else 0
 CALL_SILENCE_LIMIT_MINUTES = env.int("CALL_SILENCE_LIMIT_MINUTES", default=120)
 # The wallboard flags a call waiting longer than this.
 LONG_WAIT_ALERT_SECONDS = env.int("LONG_WAIT_ALERT_SECONDS", default=120)
+# The seat map flags an agent this long in one state: a call past 15 minutes is a long one on
+# these desks (AHT is 4-6 minutes), after-call work past 3 and a break past 15 are worth a look.
+LONG_STATE_ALERT_SECONDS = {
+    "on_call": env.int("LONG_ON_CALL_ALERT_SECONDS", default=15 * 60),
+    "wrap_up": env.int("LONG_WRAP_UP_ALERT_SECONDS", default=3 * 60),
+    "break": env.int("LONG_BREAK_ALERT_SECONDS", default=15 * 60),
+}
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 # Webhooks go by https to public addresses only. These open http and private addresses (this
 # machine, the LAN, the cloud's metadata service) for tests and a local demo, never production.

@@ -17,6 +17,7 @@ from console.service_desk import api as service_desk_api
 from console.supervision import pages as supervision_pages
 from console.supervision import satisfaction_pages
 from console.telephony import api as telephony_api
+from console.telephony import join_pages
 from console.touchpoints import api as touchpoints_api
 from console.touchpoints import pages as touchpoint_pages
 
@@ -127,6 +128,9 @@ pages = [
     path("survey/<str:token>/", follow_up_pages.survey, name="survey"),
     path("wallboard/", supervision_pages.wallboard, name="wallboard"),
     path("wallboard/service-levels/", supervision_pages.service_levels, name="service-levels"),
+    path("wallboard/seats/", supervision_pages.seat_map, name="seat-map"),
+    path("wallboard/seats/join", join_pages.join_call, name="join-call"),
+    path("wallboard/seats/joins/<int:join_id>/end", join_pages.leave_call, name="leave-call"),
     path("reports/", supervision_pages.contact_reports, name="contact-reports"),
     path("reports/contacts.csv", supervision_pages.contact_reports_csv, name="contact-reports-csv"),
     path("reports/compare/", supervision_pages.comparison, name="comparison"),

@@ -98,3 +98,43 @@ class AgentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}#{self.seq}"
+
+
+class HelpRequest(models.Model):
+    """One raising of an agent's help sign: from the console, until the agent lowers it or a
+    supervisor answers by joining. At most one is up per agent; the rows are the history (how
+    long agents waited for help, and who came)."""
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="help_requests", verbose_name=_("agent")
+    )
+    # The call the agent was on when they raised it, if any.
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    lowered_at = models.DateTimeField(_("lowered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=models.Q(lowered_at__isnull=True),
+                name="one_raised_help_sign_per_agent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.raised_at:%Y-%m-%d %H:%M:%S}"

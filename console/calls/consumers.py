@@ -1,5 +1,6 @@
 """The agent's live channel: screen pops, call states and agent states, each with a per-agent
-`seq`; `resume` replays what a reconnecting browser missed; `set_state` changes the agent's state.
+`seq`; `resume` replays what a reconnecting browser missed; `set_state` changes the agent's state;
+`help_sign` raises or lowers the agent's help sign (console.agents.help_sign).
 A message it cannot take (not JSON, binary, an odd value) is answered with an error, in the
 agent's language, and the socket stays open.
 
@@ -21,6 +22,7 @@ from django.utils.translation.trans_real import (
     parse_accept_lang_header,
 )
 
+from console.agents.help_sign import lower_help_sign, raise_help_sign
 from console.agents.models import Agent
 from console.agents.presence import (
     AgentStateError,
@@ -123,6 +125,8 @@ class AgentConsumer(JsonFramesConsumer):
             await self.resume(content.get("last_seq"))
         elif kind == "set_state":
             await self.set_state(content.get("state"))
+        elif kind == "help_sign":
+            await self.help_sign(content.get("raised"))
         else:
             await self.refuse(_("Unknown message type %(type)r.") % {"type": kind})
 
@@ -155,6 +159,16 @@ class AgentConsumer(JsonFramesConsumer):
             await database_sync_to_async(choose_agent_state)(agent_id=self.agent_id, state=state)
         except AgentStateError as error:
             await self.refuse(str(error))
+
+    async def help_sign(self, raised) -> None:
+        if type(raised) is not bool:
+            await self.refuse(_("help_sign needs raised, true or false."))
+            return
+        change = raise_help_sign if raised else lower_help_sign
+        agent = await database_sync_to_async(Agent.objects.select_related("user").get)(
+            pk=self.agent_id
+        )
+        await database_sync_to_async(change)(agent=agent)
 
     async def agent_message(self, event) -> None:
         """The bell from the channel layer. A gap means a message was dropped on the way: fetch

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from console.agents.help_sign import help_sign_message, raised_help_request
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
@@ -53,6 +54,11 @@ def _labels(queues) -> dict:
         ),
         # "{state}" is filled in by the script.
         "next_state": _("After this call: {state}"),
+        "help_raise": _("Ask for help"),
+        "help_lower": _("Lower the help sign"),
+        "help_raised": _("Help sign up: the supervisors have been alerted."),
+        # "{name}" is filled in by the script.
+        "help_acknowledged": _("{name} is joining your call: help acknowledged."),
         "requeued": _("The call went back to the queue: your console was closed too long."),
         "unknown_caller": _("Unknown caller"),
         "pop_placeholder": _("The caller's context appears here when a call is offered."),
@@ -111,6 +117,7 @@ def agent_console(request):
         "agent_state": agent.state,
         "next_state": agent.next_state or None,
         "last_seq": agent.last_seq,
+        "help_sign": help_sign_message(agent=agent, request=raised_help_request(agent=agent)),
         "current": audited_screen_pop(current, reason="console reload") if current else None,
         "current_state": current.state if current else None,
         "current_times": call_times(current) if current else None,

@@ -1,13 +1,19 @@
 """The supervisor's live channel: the wallboard's `stats`, at once on connecting and then at most
-once a second while anything changes."""
+once a second while anything changes, and alerts (an agent's help sign) the moment they happen.
+
+`/ws/supervisor/?view=seat_map` is the seat map's socket: for a person allowed to see customers
+its frames name each call's customer, written down as shown (console.supervision.seat_map);
+every other socket's frames carry no customer."""
 
 import asyncio
 import logging
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
 from console.realtime import JsonFramesConsumer, supervisor_group
+from console.supervision.seat_map import SEAT_MAP_PERMISSION, SeatMapViewer, without_customers
 from console.supervision.wallboard import flush_wallboard, wallboard_snapshot
 
 logger = logging.getLogger(__name__)
@@ -28,6 +34,17 @@ def _may_watch_wallboard(user_id: int) -> bool:
     return bool(user and user.is_active and user.has_perm("console.view_wallboard"))
 
 
+@database_sync_to_async
+def _may_see_customers(user_id: int) -> bool:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return bool(user and user.has_perm(SEAT_MAP_PERMISSION))
+
+
+def _wants_seat_map(scope) -> bool:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query.get("view") == ["seat_map"]
+
+
 class SupervisorConsumer(JsonFramesConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -37,9 +54,12 @@ class SupervisorConsumer(JsonFramesConsumer):
         if not await _may_watch_wallboard(user.pk):
             await self.close(code=CLOSE_NOT_A_SUPERVISOR)
             return
+        self.seat_map = None
+        if _wants_seat_map(self.scope) and await _may_see_customers(user.pk):
+            self.seat_map = SeatMapViewer(viewer_id=user.pk)
         if not await self.join_group_and_accept(supervisor_group()):
             return
-        await self.send_json(await database_sync_to_async(wallboard_snapshot)())
+        await self.send_stats(await database_sync_to_async(wallboard_snapshot)())
         self.ticker = asyncio.create_task(self._tick(user.pk))
 
     async def disconnect(self, code) -> None:
@@ -69,9 +89,21 @@ class SupervisorConsumer(JsonFramesConsumer):
             return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "refresh":
-            await self.send_json(await database_sync_to_async(wallboard_snapshot)())
+            await self.send_stats(await database_sync_to_async(wallboard_snapshot)())
         else:
             await self.refuse(f"Unknown message type {kind!r}.")
 
+    async def send_stats(self, message: dict) -> None:
+        if self.seat_map is None:
+            await self.send_json(without_customers(message))
+            return
+        new = self.seat_map.new_customers(message)
+        if new:  # written down before they are shown
+            await database_sync_to_async(self.seat_map.show)(new)
+        await self.send_json(self.seat_map.named(message))
+
     async def stats_message(self, event) -> None:
+        await self.send_stats(event["message"])
+
+    async def supervisor_alert(self, event) -> None:
         await self.send_json(event["message"])

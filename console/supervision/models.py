@@ -3,6 +3,7 @@ of closed days for the reports."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Desk
@@ -143,3 +144,57 @@ class RolledUpDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class JoinMode(models.TextChoices):
+    """How a supervisor joins an agent's call, in the words the platforms use."""
+
+    MONITOR = "monitor", _("Monitor (listen only)")
+    WHISPER = "whisper", _("Whisper (to the agent only)")
+    BARGE = "barge", _("Barge (three-way)")
+
+
+class CallJoin(models.Model):
+    """A supervisor on an agent's call: who joined whom, on which call, how, from when to when,
+    and what the telephony platform was asked to do (nothing when it cannot: then the join is
+    this record only). The audit of supervisors listening in."""
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("supervisor"),
+    )
+    agent = models.ForeignKey(
+        "console.Agent", on_delete=models.PROTECT, related_name="+", verbose_name=_("agent")
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("call"),
+    )
+    help_request = models.ForeignKey(
+        "console.HelpRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=JoinMode.choices)
+    # The platform's name and the request made of it ({} when it was recorded only).
+    platform = models.CharField(_("platform"), max_length=40, blank=True)
+    platform_request = models.JSONField(_("request to the platform"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervisor call join")
+        verbose_name_plural = _("supervisor call joins")
+        ordering = ["-started_at", "-id"]
+        permissions = [("join_calls", _("Can join agents' calls (monitor, whisper, barge)"))]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor_id} → {self.agent_id} {self.mode} {self.started_at:%H:%M:%S}"
+
+    @property
+    def sent_to_platform(self) -> bool:
+        return bool(self.platform_request)

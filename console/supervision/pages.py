@@ -25,6 +25,7 @@ from console.audit.records import (
     recent_alerts,
 )
 from console.roles import requires
+from console.supervision.models import JoinMode
 from console.supervision.reports import (
     COLUMNS,
     SMALL_SAMPLE_CALLS,
@@ -35,6 +36,7 @@ from console.supervision.reports import (
     figures_json,
     is_small_sample,
 )
+from console.supervision.seat_map import without_customers
 from console.supervision.wallboard import wallboard_snapshot
 from contacts.handle_time import tokyo_today
 from contacts.models import Desk, Queue
@@ -306,6 +308,38 @@ def wallboard(request):
             "view_alerts": recent_alerts()
             if request.user.has_perm("console.view_audit_summary")
             else [],
+        },
+    )
+
+
+def _seat_map_labels() -> dict:
+    return {
+        **_wallboard_labels(),
+        "help_raised": _("Asking for help"),
+        # "{count}" is filled in by the script.
+        "help_alert": _("{count} agent(s) asking for help"),
+        "help_since": _("Help asked {clock} ago"),
+        "long_in_state": _("Long in this state"),
+        "join_modes": {str(value): str(label) for value, label in JoinMode.choices},
+        "joined_by": _("On the call: {name} ({mode})"),
+        "leave": _("Leave the call"),
+        "no_customer": _("Caller not identified"),
+        "no_agents": _("No agents on this desk."),
+    }
+
+
+@require_GET
+@requires("console.view_wallboard")
+def seat_map(request):
+    """Agents as tiles by desk. The page opens without any caller's name: its socket brings
+    them, each written down as shown (console.supervision.seat_map)."""
+    return render(
+        request,
+        "console/seat_map.html",
+        {
+            "snapshot": without_customers(wallboard_snapshot()),
+            "labels": _seat_map_labels(),
+            "may_join": request.user.has_perm("console.join_calls"),
         },
     )
 

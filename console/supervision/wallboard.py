@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from console.agents.models import Agent, AgentState
+from console.agents.models import Agent, AgentState, HelpRequest
 from console.realtime import claim_stats_turn, send_stats, stats_turn_failed
 from console.roles import display_name
 from console.supervision.live_figures import (
@@ -23,7 +23,7 @@ from console.supervision.live_figures import (
     TALKING_STATES,
     WAITING_STATES,
 )
-from console.supervision.models import LiveQueueFigures
+from console.supervision.models import CallJoin, LiveQueueFigures
 from contacts.handle_time import TOKYO, tokyo_today
 from contacts.models import Channel, Contact, ContactState, Queue
 
@@ -69,8 +69,8 @@ def _seconds_since(moment: datetime | None, now: datetime) -> int | None:
 
 def wallboard_snapshot(*, now: datetime | None = None) -> dict:
     """The `stats` message of /ws/supervisor/ (shared/CONTRACTS.md) with more: desks, each
-    agent's state and call, and today's figures hour by hour for the charts. Five queries,
-    none of which reads today's finished contacts."""
+    agent's state, call, help sign and any supervisor on the call, and today's figures hour by
+    hour for the charts. Seven queries, none of which reads today's finished contacts."""
     now = now or timezone.now()
     today = tokyo_today(now)
     queues = list(Queue.objects.order_by("desk", "name"))
@@ -116,9 +116,29 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
             "answered_at",
             "ended_at",
             "identified_at_offer",
+            "customer_id",
         )
         .order_by("offered_at")
     )
+    # The seat map's help signs and supervisors on calls: a handful of rows at any time.
+    help_raised_at = dict(
+        HelpRequest.objects.filter(lowered_at__isnull=True).values_list(
+            "agent__user_id", "raised_at"
+        )
+    )
+    joined = {
+        join["agent__user_id"]: join
+        for join in CallJoin.objects.filter(ended_at__isnull=True)
+        .order_by("started_at")
+        .values(
+            "pk",
+            "agent__user_id",
+            "mode",
+            "supervisor__username",
+            "supervisor__last_name",
+            "supervisor__first_name",
+        )
+    }
 
     names = {queue.pk: queue.name for queue in queues}
     queue_labels = {queue.pk: queue.label or queue.name for queue in queues}
@@ -173,6 +193,8 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
                 "since": _iso(agent["state_since"]),
                 "seconds_in_state": _seconds_since(agent["state_since"], now),
                 "call": _call_entry(call, names, queue_labels, now) if call else None,
+                "help_raised_at": _iso(help_raised_at.get(agent["user_id"])),
+                "joined": _join_entry(joined.get(agent["user_id"])),
             }
         )
 
@@ -182,6 +204,7 @@ def wallboard_snapshot(*, now: datetime | None = None) -> dict:
         "day": today.isoformat(),
         "agents": by_state,
         "long_wait_alert_s": settings.LONG_WAIT_ALERT_SECONDS,
+        "long_state_alert_s": settings.LONG_STATE_ALERT_SECONDS,
         "queues": queue_entries,
         "desks": _desk_entries(queues, per_queue, waiting, by_desk_state, now),
         "roster": roster,
@@ -211,6 +234,24 @@ def _call_entry(call: dict, names: dict, queue_labels: dict, now: datetime) -> d
         "answered_at": _iso(call["answered_at"]),
         "seconds": _seconds_since(call["answered_at"] or call["offered_at"], now),
         "identified_at_offer": call["identified_at_offer"],
+        # Only the seat map names the customer, to each supervisor's socket, audited there
+        # (console.supervision.seat_map); every other frame goes out without it.
+        "customer_id": str(call["customer_id"]) if call["customer_id"] else None,
+    }
+
+
+def _join_entry(join: dict | None) -> dict | None:
+    if join is None:
+        return None
+    return {
+        "id": join["pk"],
+        "mode": join["mode"],
+        "supervisor": join["supervisor__username"],
+        "supervisor_name": display_name(
+            username=join["supervisor__username"],
+            last_name=join["supervisor__last_name"],
+            first_name=join["supervisor__first_name"],
+        ),
     }
 
 

@@ -260,3 +260,28 @@ class AsteriskListener:
         """Record everything received so far."""
         while not self.pending.empty():
             await self.record_one()
+
+
+# ChanSpy's options: q without the beep, w whisper to the spied channel, B barge on both;
+# E ends the spying when the agent's channel hangs up.
+CHANSPY_OPTIONS = {"monitor": "qE", "whisper": "qwE", "barge": "qBE"}
+
+
+def join_request(*, contact, mode: str, supervisor_id: str, agent_id: str) -> dict | None:
+    """An AMI Originate that rings the supervisor's phone and, once answered, spies on the
+    agent's channel. Both are interfaces (PJSIP/1001) from the admin's mappings, or user names
+    taken as PJSIP endpoints."""
+    options = CHANSPY_OPTIONS.get(mode)
+    if options is None:
+        return None
+
+    def interface(name: str) -> str:
+        return name if "/" in name else f"PJSIP/{name}"
+
+    return {
+        "Action": "Originate",
+        "Channel": interface(supervisor_id),
+        "Application": "ChanSpy",
+        "Data": f"{interface(agent_id)},{options}",
+        "Async": "true",
+    }

@@ -32,7 +32,7 @@ from console.telephony.recording import (
     record_platform_events,
 )
 from contacts.call_events import CallEventInput
-from contacts.models import CallEventType
+from contacts.models import CallEvent, CallEventType
 
 CONTACT_EVENT = "Amazon Connect Contact Event"
 # Queues of this type are an agent's personal queue (a transfer straight to an agent): the call
@@ -324,3 +324,30 @@ def record_contact_records(*, records: list) -> Recorded:
             source=contact.source, events=call_events(contact, queue=queue, agent=agent)
         )
     return outcome
+
+
+# Connect's MonitorContact lets a supervisor listen silently and, if allowed, barge in; it has
+# no whisper to the agent alone.
+MONITOR_CAPABILITIES = {"monitor": ["SILENT_MONITOR"], "barge": ["SILENT_MONITOR", "BARGE"]}
+
+
+def join_request(*, contact, mode: str, supervisor_id: str, agent_id: str) -> dict | None:
+    """The MonitorContact request for a supervisor joining this contact's call, None for a
+    whisper. The leg on now is the Connect contact whose events came last (event ids start
+    with its contactId); the call's first leg is its initialContactId, our call_id."""
+    capabilities = MONITOR_CAPABILITIES.get(mode)
+    if capabilities is None:
+        return None
+    latest = (
+        CallEvent.objects.filter(source=contact.source, call_id=contact.call_id)
+        .order_by("-at", "-id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    return {
+        "action": "MonitorContact",
+        "InstanceId": contact.source.removeprefix("amazon-connect:"),
+        "ContactId": latest.split(":")[0] if latest else contact.call_id,
+        "UserId": supervisor_id,
+        "AllowedMonitorCapabilities": capabilities,
+    }

@@ -83,3 +83,14 @@ def record_platform_events(
         else:
             recorded += 1
     return Recorded(recorded=recorded, duplicates=duplicates)
+
+
+def platform_id_of(*, platform: str, user) -> str:
+    """A person's id on a platform (a supervisor's or agent's, for a join): the admin's
+    mapping of their agent profile, else their user name, as the platforms name people freely."""
+    mapping = (
+        PlatformAgent.objects.filter(platform=platform, agent__user=user)
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return mapping or user.get_username()

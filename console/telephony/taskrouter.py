@@ -236,3 +236,22 @@ def record_task_event(*, form: dict) -> Recorded:
     return record_platform_events(
         source=task.source, events=call_events(task, queue=queue, agent=agent, **targets)
     )
+
+
+def join_request(*, contact, mode: str, supervisor_id: str, agent_id: str) -> dict | None:
+    """A participant added to the task's conference (TaskRouter's conference instruction names
+    it after the task; our call_id is the first task): muted to monitor, coaching the worker to
+    whisper, neither to barge. Twilio dials the supervisor's client."""
+    if mode not in ("monitor", "whisper", "barge"):
+        return None
+    return {
+        "action": "CreateConferenceParticipant",
+        "Workspace": contact.source.removeprefix("taskrouter:"),
+        "Conference": contact.call_id,
+        "To": supervisor_id if ":" in supervisor_id else f"client:{supervisor_id}",
+        "Muted": mode == "monitor",
+        "Coaching": mode == "whisper",
+        # The worker's leg of the conference, which a coach speaks to.
+        "CoachWorker": agent_id if mode == "whisper" else "",
+        "Beep": False,
+    }

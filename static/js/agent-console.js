@@ -69,6 +69,20 @@
     next.dataset.state = nextState || "";
   }
 
+  // --- the help sign: up until the agent lowers it or a supervisor joins the call ---
+  let helpRaised = false;
+  function showHelpSign(sign) {
+    helpRaised = sign.raised;
+    const button = $("help-sign");
+    button.setAttribute("aria-pressed", String(sign.raised));
+    button.firstChild.textContent = `${sign.raised ? labels.help_lower : labels.help_raise} `;
+    root.dataset.helpSign = sign.raised ? "raised" : sign.acknowledged_by ? "acknowledged" : "down";
+    const status = $("help-sign-status");
+    if (sign.raised) status.textContent = labels.help_raised;
+    else if (sign.acknowledged_by) status.textContent = labels.help_acknowledged.replace("{name}", sign.acknowledged_by);
+    else status.textContent = "";
+  }
+
   // --- screen pop ---
   const yen = new Intl.NumberFormat(document.documentElement.lang || "ja", { style: "currency", currency: "JPY" });
   const money = (amount) => (amount === null || amount === undefined || amount === "" ? "—" : yen.format(Number(amount)));
@@ -357,6 +371,7 @@
     else if (message.type === "identity_check") onIdentityCheck(message);
     else if (message.type === "customer_update") onCustomerUpdate(message);
     else if (message.type === "agent_state") showAgentState(message.state, message.next_state);
+    else if (message.type === "help_sign") showHelpSign(message);
     else if (message.type === "error") showError(message.message);
   }
 
@@ -411,6 +426,14 @@
       }
     });
   }
+  $("help-sign").addEventListener("click", () => {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      showError("");
+      socket.send(JSON.stringify({ type: "help_sign", raised: !helpRaised }));
+    } else {
+      showError(labels.not_connected);
+    }
+  });
   for (const button of root.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
   }
@@ -436,6 +459,7 @@
   });
 
   showAgentState(initial.agent_state, initial.next_state);
+  showHelpSign(initial.help_sign);
   if (initial.current) {
     startCall(initial.current, initial.current_state, initial.current_times);
     showScreenPop(initial.current);
