@@ -5,10 +5,11 @@ commit: the channel layer drops messages when a channel is full or slow (channel
 at-most-once), so it only rings the bell, and a browser that missed something asks for it again
 with `resume`.
 
-Supervisors get the wallboard: any change marks it on commit, and one sender in any process sends
-the whole picture to the supervisors' group at most once a second (`claim_stats_turn`), however
-many events arrive. Group sends are costly with many members and drop under load, so a missed
-message only means the next one (a second later) carries the figures.
+Supervisors get the wallboard: any change gives the picture a new stamp on commit, and in each
+process one loop (`StatsFanOut`) reads the figures and sends them to that process's supervisor
+sockets at most once a second, however many events arrive and however many wallboards are open.
+The figures are read once per process and not passed through Redis: a group send of the whole
+picture to a hundred wallboards is a hundred copies through Redis and a hundred encodings.
 
 An alert a supervisor must see at once (an agent's help sign) is rung to the group on commit
 without waiting for the wallboard's turn (`alert_supervisors_on_commit`): such alerts are rare.
@@ -21,10 +22,12 @@ reconnects (`resume`).
 """
 
 import asyncio
+import logging
 import time
+import uuid
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
@@ -35,6 +38,8 @@ from django.utils.translation import gettext as _
 
 from console.agents.models import Agent, AgentMessage
 from console.redis_cache import REDIS_ERRORS, RETRY_AFTER_OUTAGE_S, Outage, cache_or
+
+logger = logging.getLogger(__name__)
 
 # How often an open socket renews its group membership, noticing within this long that a Redis
 # restart lost it: 200 agents' sockets cost 100 small writes a second.
@@ -150,10 +155,12 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 MESSAGES_KEPT_FOR = timedelta(hours=12)
 
 SUPERVISOR_GROUP = "supervisors"
-# At most one stats message a second to the supervisors' group (shared/PITFALLS.md).
+# At most one stats message a second to each supervisor's socket (shared/PITFALLS.md).
 STATS_INTERVAL_S = 1
 _STATS_CHANGED_KEY = "wallboard:changed"
-_STATS_SENT_KEY = "wallboard:sent"
+# How often each process's wallboard loop looks for a new stamp: a change waits at most this
+# long past the one-second spacing.
+STATS_TICK_S = 0.1
 
 
 def agent_group(agent_id: int) -> str:
@@ -231,29 +238,64 @@ def announce_stats() -> None:
 
 
 def _mark_stats_changed() -> None:
-    cache_or(None, lambda: cache.set(_STATS_CHANGED_KEY, 1, timeout=None))
+    cache_or(None, lambda: cache.set(_STATS_CHANGED_KEY, uuid.uuid4().hex, timeout=None))
 
 
-def claim_stats_turn() -> bool:
-    """True for the one caller, in any process, that may send the wallboard now: something
-    changed, and nothing went to the group in the last second. The change mark is cleared before
-    the caller reads the figures, so a change committed while it reads is marked again and goes
-    out in the next turn: none is lost. Without Redis nobody's turn comes: the wallboard waits."""
-    return cache_or(False, _claim_stats_turn)
+def stats_stamp() -> str | None:
+    """The stamp of the last committed change; None before any, or without Redis (then the
+    wallboard waits)."""
+    return cache_or(None, lambda: cache.get(_STATS_CHANGED_KEY))
 
 
-def _claim_stats_turn() -> bool:
-    if not cache.get(_STATS_CHANGED_KEY):
-        return False
-    if not cache.add(_STATS_SENT_KEY, 1, timeout=STATS_INTERVAL_S):
-        return False
-    cache.delete(_STATS_CHANGED_KEY)
-    return True
+class StatsFanOut:
+    """This process's supervisor sockets, and the one loop that sends them the wallboard while
+    any is open: when the stamp changed and a second has passed since the last send, the
+    figures are read once (`read`), encoded once for the sockets that all show the same
+    (`encode`), and handed to every socket (`socket.show_stats(figures, encoded)`).
+    The stamp is read before the figures, so a change committed while they are read gets a new
+    stamp and goes out in the next turn: none is lost."""
 
+    def __init__(self, *, read, encode) -> None:
+        self.read, self.encode = read, encode
+        self.sockets: set = set()
+        self.task: asyncio.Task | None = None
+        self.sent_stamp: str | None = None
+        self.sent_at = float("-inf")
 
-def stats_turn_failed() -> None:
-    """The figures could not be read: mark the change again for the next turn."""
-    _mark_stats_changed()
+    def join(self, socket) -> None:
+        self.sockets.add(socket)
+        loop = asyncio.get_running_loop()
+        # A task of another loop (a test's, closed since) would never run again.
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self._run())
+
+    def leave(self, socket) -> None:
+        self.sockets.discard(socket)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.sockets:
+            await asyncio.sleep(STATS_TICK_S)
+            if loop.time() - self.sent_at < STATS_INTERVAL_S:
+                continue
+            try:
+                await self.send_if_changed()
+            except Exception:  # a failed turn is tried again at the next tick
+                logger.exception("Sending the wallboard failed")
+
+    async def send_if_changed(self) -> bool:
+        stamp = await sync_to_async(stats_stamp, thread_sensitive=False)()
+        if stamp is None or stamp == self.sent_stamp:
+            return False
+        figures = await self.read()
+        encoded = self.encode(figures)
+        self.sent_stamp, self.sent_at = stamp, asyncio.get_running_loop().time()
+        for socket in list(self.sockets):
+            try:
+                await socket.show_stats(figures, encoded)
+            except Exception:  # one closing socket does not keep the others waiting
+                logger.exception("A wallboard socket could not be sent the figures")
+        return True
 
 
 def alert_supervisors_on_commit(*, message: dict) -> None:
@@ -264,16 +306,3 @@ def alert_supervisors_on_commit(*, message: dict) -> None:
         lambda: _ring(SUPERVISOR_GROUP, {"type": "supervisor.alert", "message": message})
     )
     announce_stats()
-
-
-async def send_stats(message: dict) -> None:
-    if channel_layer_outage.skipping():
-        return
-    try:
-        await get_channel_layer().group_send(
-            SUPERVISOR_GROUP, {"type": "stats.message", "message": message}
-        )
-    except REDIS_ERRORS as error:
-        channel_layer_outage.failed(error)
-        return
-    channel_layer_outage.succeeded()

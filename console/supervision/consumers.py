@@ -6,7 +6,6 @@ its frames name each call's customer, written down as shown (console.supervision
 every other socket's frames carry no customer."""
 
 import asyncio
-import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -14,16 +13,11 @@ from django.contrib.auth import get_user_model
 
 from console.realtime import JsonFramesConsumer, supervisor_group
 from console.supervision.seat_map import SEAT_MAP_PERMISSION, SeatMapViewer, without_customers
-from console.supervision.wallboard import flush_wallboard, wallboard_snapshot
-
-logger = logging.getLogger(__name__)
+from console.supervision.wallboard import wallboard_fan_out, wallboard_snapshot
 
 # Close codes sent before accepting: the browser sees the socket refused.
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_A_SUPERVISOR = 4403
-# How often a supervisor's socket asks whether the wallboard should go out: a change waits at
-# most this long past the one-second spacing of stats messages.
-WALLBOARD_TICK_S = 0.1
 # A socket outlives a logout (channels#1324): the person is checked again this often.
 WALLBOARD_RECHECK_S = 30
 
@@ -60,31 +54,32 @@ class SupervisorConsumer(JsonFramesConsumer):
         if not await self.join_group_and_accept(supervisor_group()):
             return
         await self.send_stats(await database_sync_to_async(wallboard_snapshot)())
-        self.ticker = asyncio.create_task(self._tick(user.pk))
+        wallboard_fan_out.join(self)
+        self.checker = asyncio.create_task(self._check_again(user.pk))
 
     async def disconnect(self, code) -> None:
-        if hasattr(self, "ticker"):
-            self.ticker.cancel()
+        wallboard_fan_out.leave(self)
+        if hasattr(self, "checker"):
+            self.checker.cancel()
         await super().disconnect(code)
 
-    async def _tick(self, user_id: int) -> None:
-        loop = asyncio.get_running_loop()
-        checked_at = loop.time()
+    async def _check_again(self, user_id: int) -> None:
         while True:
-            await asyncio.sleep(WALLBOARD_TICK_S)
-            try:
-                await flush_wallboard()
-            except Exception:  # a failed turn is retried at the next tick
-                logger.exception("Sending the wallboard failed")
-            if loop.time() - checked_at >= WALLBOARD_RECHECK_S:
-                checked_at = loop.time()
-                if not await _may_watch_wallboard(user_id):
-                    await self.close(code=CLOSE_NOT_A_SUPERVISOR)
-                    return
+            await asyncio.sleep(WALLBOARD_RECHECK_S)
+            if not await _may_watch_wallboard(user_id):
+                await self.close(code=CLOSE_NOT_A_SUPERVISOR)
+                return
+
+    async def show_stats(self, figures: dict, plain_frame: str) -> None:
+        """The fan-out's turn: the plain wallboard's frame comes encoded once for all sockets."""
+        if self.seat_map is None:
+            await self.send(text_data=plain_frame)
+        else:
+            await self.send_stats(figures)
 
     async def receive_json(self, content, **kwargs) -> None:
         if not await _may_watch_wallboard(self.scope["user"].pk):
-            self.ticker.cancel()
+            self.checker.cancel()
             await self.close(code=CLOSE_NOT_A_SUPERVISOR)
             return
         kind = content.get("type") if isinstance(content, dict) else None
@@ -101,9 +96,6 @@ class SupervisorConsumer(JsonFramesConsumer):
         if new:  # written down before they are shown
             await database_sync_to_async(self.seat_map.show)(new)
         await self.send_json(self.seat_map.named(message))
-
-    async def stats_message(self, event) -> None:
-        await self.send_stats(event["message"])
 
     async def supervisor_alert(self, event) -> None:
         await self.send_json(event["message"])

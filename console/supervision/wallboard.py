@@ -5,17 +5,17 @@ Reading it costs a few small queries whatever the day's volume: today's totals k
 supervision.live_figures (at most 24 rows a queue), the calls live now and the agents.
 """
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from console.agents.models import Agent, AgentState, HelpRequest
-from console.realtime import claim_stats_turn, send_stats, stats_turn_failed
+from console.realtime import StatsFanOut
 from console.roles import display_name
 from console.supervision.live_figures import (
     COUNTED,
@@ -24,6 +24,7 @@ from console.supervision.live_figures import (
     WAITING_STATES,
 )
 from console.supervision.models import CallJoin, LiveQueueFigures
+from console.supervision.seat_map import without_customers
 from contacts.handle_time import TOKYO, tokyo_today
 from contacts.models import Channel, Contact, ContactState, Queue
 
@@ -280,16 +281,8 @@ def _desk_entries(queues, per_queue, waiting, by_desk_state, now) -> list[dict]:
     return entries
 
 
-async def flush_wallboard() -> bool:
-    """Send the wallboard to every supervisor if it changed and this process has the turn
-    (at most one send a second across all processes). Called a few times a second by each
-    supervisor's socket; most calls cost one cache read."""
-    if not await sync_to_async(claim_stats_turn, thread_sensitive=False)():
-        return False
-    try:
-        message = await database_sync_to_async(wallboard_snapshot)()
-    except Exception:
-        await sync_to_async(stats_turn_failed, thread_sensitive=False)()
-        raise
-    await send_stats(message)
-    return True
+# This process's supervisor sockets and the loop that sends them the wallboard.
+wallboard_fan_out = StatsFanOut(
+    read=database_sync_to_async(wallboard_snapshot),
+    encode=lambda figures: json.dumps(without_customers(figures)),
+)
