@@ -34,6 +34,14 @@ MATCH_RULES = {
 
 GENDERS = {"M": _("Male"), "F": _("Female")}
 
+# The roles of console.roles, as a person's chip shows them.
+ROLES = {
+    "agent": _("Agent"),
+    "supervisor": _("Supervisor"),
+    "steward": _("Data steward"),
+    "admin": _("Administrator"),
+}
+
 # The `system` each source sends its records under (customers.SourceRecord.system). The API and
 # the websocket keep these codes, which integrations rely on; only people read the labels.
 SOURCE_SYSTEMS = {

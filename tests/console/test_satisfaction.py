@@ -136,7 +136,7 @@ def test_the_report_by_agent_queue_and_wrap_up_code_equals_the_hand_worked_week(
     assert queues[str(Queue.objects.get(name="atm"))] == (2, 2, 1.0, 3.0, 180.0)
     codes = by("wrap_up")
     assert codes["返済計画を案内 / Repayment plan agreed"] == (1, 1, 1.0, 5.0, 360.0)
-    assert codes["申込受付 / Application taken"] == (2, 1, 0.5, 3.0, 225.0)
+    assert codes["申込受付"] == (2, 1, 0.5, 3.0, 225.0)
     assert codes["カード再発行 / Card reissued"] == (2, 2, 1.0, 3.0, 180.0)
 
 
