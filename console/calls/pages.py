@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
+from console.calls.directory import transfer_directory
 from console.calls.next_best_actions import code_words
 from console.calls.screen import audited_screen_pop, call_times
 from console.calls.shortcuts import CONSOLE_SHORTCUTS, shortcut_hints, shortcuts_json
@@ -64,6 +65,9 @@ def _labels(queues) -> dict:
         "search_hint": _(
             "Not among them? Find the caller with the customer search ({keys})."
         ).format(keys=shortcut_hints()["search"]),
+        # "{queue}", "{desk}", "{waiting}", "{wait}", "{name}", "{state}": filled in by the script.
+        "directory_queue": _("{queue} ({desk}) — {waiting} waiting, expected wait {wait}"),
+        "directory_agent": _("{name} ({desk}) — {state}"),
         "hold": _("Hold"),
         "resume": _("Resume"),
         "alerts": _("Alerts"),
@@ -160,6 +164,14 @@ def shift_contacts(request):
         "console/_shift_contacts.html",
         {"shift_contacts": _shift_contacts(request.user)},
     )
+
+
+@require_GET
+@agent_only
+def directory(request):
+    """Desks with their waits and agents with their live states, which the console's transfer
+    box fetches while a call can be transferred."""
+    return JsonResponse(transfer_directory(viewer=request.user, now=timezone.now()))
 
 
 class TransferForm(forms.Form):

@@ -261,6 +261,49 @@
     if (response.ok) target.innerHTML = await response.text();
   }
 
+  // --- the transfer directory: queues with their waits, agents with their live states ---
+  // Fetched again every few seconds while the call can be transferred; the options are updated
+  // in place, so what the agent has chosen stays chosen.
+  const DIRECTORY_EVERY_MS = 5000;
+  function fillOptions(select, entries) {
+    const chosen = select.value;
+    const blank = select.options[0];
+    select.replaceChildren(blank);
+    for (const entry of entries) {
+      const option = element("option", entry.text);
+      option.value = entry.value;
+      option.disabled = Boolean(entry.disabled);
+      option.dataset.state = entry.state || "";
+      select.append(option);
+    }
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+  const filled = (template, values) => Object.entries(values).reduce((text, [key, value]) => text.replace(`{${key}}`, value), template);
+  async function refreshDirectory() {
+    const response = await fetch(root.dataset.directoryUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const directory = await response.json();
+    fillOptions($("transfer-queue"), directory.queues.map((queue) => ({
+      value: queue.name,
+      text: filled(labels.directory_queue, {
+        queue: named("queues", queue.name), desk: named("desks", queue.desk),
+        waiting: queue.waiting, wait: clock(queue.expected_wait_s),
+      }),
+    })));
+    fillOptions($("transfer-agent"), directory.agents.map((agent) => ({
+      value: agent.username,
+      state: agent.state,
+      disabled: !agent.reachable,
+      text: filled(labels.directory_agent, {
+        name: agent.name, desk: named("desks", agent.desk), state: named("agent_states", agent.state),
+      }),
+    })));
+  }
+  setInterval(() => {
+    if (call && ["answered", "hold"].includes(call.state)) refreshDirectory();
+  }, DIRECTORY_EVERY_MS);
+
   // --- the current call and its timers ---
   // `times`: the call's times as the server holds them, when the page opens mid-call (a
   // reload), so the timers carry on from where they were rather than from zero.
@@ -286,6 +329,7 @@
     showNotes(savedNotes);
     restoreDraft();
     showCallState(call.state);
+    refreshDirectory();
   }
 
   // The call is over for this agent: its pop goes, so the next caller is never mistaken for it.

@@ -173,3 +173,38 @@ def test_a_reload_mid_call_keeps_the_timers_within_a_second_and_the_draft_note(
     post_call_event(daphne_server.url, cti_key, event_id="e9", call_id="call-1", type="ended")
     call_state(page, "ended")
     assert browser_errors.errors == []
+
+
+def test_a_call_is_transferred_to_an_agent_picked_from_the_live_directory(
+    daphne_server, logged_in_page, browser_errors, known_caller, cti_key
+):
+    make_agent("agent001")
+    hana_agent = make_agent("agent002")
+    hana_agent.user.first_name, hana_agent.user.last_name = "花子", "佐藤"
+    hana_agent.user.save()
+    taro = open_console(logged_in_page, "agent001")
+    go_available(taro)
+    offer_call(daphne_server.url, cti_key)
+    expect(taro.locator("#caller-name")).to_have_text(NAME)
+    press_shortcut(taro, "p")
+    call_state(taro, "answered")
+
+    # Hana is offline: listed with her state, not to be picked.
+    hana_option = taro.locator("#transfer-agent option[value=agent002]")
+    expect(hana_option).to_have_attribute("data-state", "offline")
+    expect(hana_option).to_be_disabled()
+    expect(hana_option).to_contain_text("佐藤 花子")
+    expect(taro.locator("#transfer-queue option[value=loans]")).to_contain_text("予想待ち時間")
+
+    # She opens her console and goes available: the directory shows it by itself.
+    hana = open_console(logged_in_page, "agent002")
+    go_available(hana)
+    expect(hana_option).to_have_attribute("data-state", "available", timeout=15_000)
+    expect(hana_option).to_be_enabled()
+    taro.locator("#transfer-agent").select_option("agent002")
+    taro.locator("#transfer-note").fill("限度額の件、審査状況を確認済み")
+    taro.locator("#transfer-form [type=submit]").click()
+    call_state(taro, "transferred")
+    expect(hana.locator("#caller-name")).to_have_text(NAME)
+    expect(hana.locator("#screen-pop .note")).to_have_text(["限度額の件、審査状況を確認済み"])
+    assert browser_errors.errors == []
