@@ -16,7 +16,7 @@ from django.utils import timezone
 from console.agents.models import Agent
 from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
-from console.display_formats import format_phone
+from console.labels import format_phone
 from console.realtime import messages_after, send_to_agent
 from contacts.desk_policies import identity_questions
 from contacts.models import CallEvent, CallEventType, Contact, ContactState

@@ -3,7 +3,6 @@ and phones, postal codes and durations in their one display format."""
 
 from django import template
 
-from console.display_formats import format_duration, format_phone, format_postal_code
 from console.labels import (
     ACCOUNT_STATUSES,
     CHANNEL_ICONS,
@@ -11,6 +10,9 @@ from console.labels import (
     MATCH_RULES,
     ROLES,
     SOURCE_SYSTEMS,
+    format_duration,
+    format_phone,
+    format_postal_code,
     label_of,
 )
 

@@ -3,7 +3,7 @@ and the pages that show them."""
 
 import pytest
 
-from console.display_formats import format_duration, format_phone, format_postal_code
+from console.labels import format_duration, format_phone, format_postal_code
 from contacts.models import Queue, WrapUpCode
 from customers.resolution import ingest_source_records
 
