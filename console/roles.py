@@ -147,6 +147,10 @@ def landing_page(user) -> str | None:
     """The URL name of the page a person lands on after signing in and at /, by role; None for
     someone with no role (they see the welcome page)."""
     roles = set(roles_of(user))
+    # The console needs the agent's profile (their desk): an agent without one, not yet seated,
+    # would only meet a refusal there.
+    if not hasattr(user, "agent"):
+        roles.discard("agent")
     for role, url_name in LANDING_PAGES:
         if role in roles:
             return url_name

@@ -405,7 +405,7 @@ def test_agent_finds_the_caller_from_the_console_by_keyboard_as_they_type(
     offered = offer_call(daphne_server.url, cti_key, caller="03-5555-0101")
     assert offered["customer_id"] is None
     expect(page.locator("#screen-pop .caller-name")).to_have_text("発信者不明")
-    expect(page.locator("#screen-pop")).to_contain_text("顧客検索（Alt+S）で発信者を探して")
+    expect(page.locator("#screen-pop")).to_contain_text("顧客検索（Alt+Shift+S）で発信者を探して")
 
     # The caller gives their name; the agent types it in hiragana, and presses no Enter.
     press_shortcut(page, "s")

@@ -70,7 +70,7 @@ def test_a_password_is_changed_on_its_page_and_the_validators_refuse_a_weak_one(
     again.fill("#id_username", "agent001")
     again.fill("#id_password", "longer-and-rarer-7")
     again.press("#id_password", "Enter")
-    again.wait_for_url(f"{daphne_server.url}/console/")
+    again.wait_for_url(f"{daphne_server.url}/")
     assert browser_errors.errors == []
 
 
