@@ -7,7 +7,9 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo-pass-2026
+# Calls the simulator offers a minute; DEMO_AGENTS agents, all but agent001 simulated (README).
 DEMO_CALLS_PER_MINUTE ?= 4
+DEMO_AGENTS ?= 20
 
 .PHONY: demo test install lint format clean
 
@@ -31,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 
 demo: install .env
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+	$(PY) manage.py seed_demo --agents $(DEMO_AGENTS) --password $(DEMO_PASSWORD)
 	$(PY) manage.py roll_up_contacts --days 120
 	@set -m; pids=(); \
 	stop() { trap - INT TERM EXIT; echo; echo "Stopping..."; for pid in "$${pids[@]}"; do kill -TERM -- -$$pid 2>/dev/null; done; wait; }; \
@@ -41,10 +43,10 @@ demo: install .env
 	  $(BIN)/celery -A console worker --loglevel=warning & pids+=($$!); \
 	  $(BIN)/celery -A console beat --loglevel=warning --schedule .demo-celerybeat-schedule & pids+=($$!); \
 	fi; \
-	$(PY) manage.py simulate --url http://$(HOST):$(PORT) --calls-per-minute $(DEMO_CALLS_PER_MINUTE) --minutes 600 & pids+=($$!); \
+	$(PY) manage.py simulate --url http://$(HOST):$(PORT) --calls-per-minute $(DEMO_CALLS_PER_MINUTE) --people agent001 --minutes 600 & pids+=($$!); \
 	echo; echo "Console: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"; \
 	echo "Sign in as agent001 / super001 / steward001 / admin with password $(DEMO_PASSWORD)."; \
-	echo "Agents: open /console/ and press Available (Alt+1): simulated calls arrive. Ctrl-C stops everything."; \
+	echo "Agents: open /console/ and press Available (Alt+Shift+1): simulated calls arrive. Ctrl-C stops everything."; \
 	wait
 
 # Tests run on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, on the embedded default otherwise.

@@ -183,7 +183,8 @@ class PersonAdmin(UserAdmin):
 class QueueAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "label",
+        "label_ja",
+        "label_en",
         "desk",
         "service_level_seconds",
         "service_level_target",
@@ -191,14 +192,14 @@ class QueueAdmin(admin.ModelAdmin):
     ]
     list_editable = ["service_level_seconds", "service_level_target", "abandonment_target"]
     list_filter = ["desk"]
-    search_fields = ["name", "label"]
+    search_fields = ["name", "label_ja", "label_en"]
 
 
 @admin.register(WrapUpCode)
 class WrapUpCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "desk"]
+    list_display = ["code", "label_ja", "label_en", "desk"]
     list_filter = ["desk"]
-    search_fields = ["code", "label"]
+    search_fields = ["code", "label_ja", "label_en"]
 
 
 # --- integrations ---

@@ -1,8 +1,15 @@
 """Words people read for the codes the data carries: account statuses, match rules and the like.
 Codes with Django choices take their labels from there; the rest, which source systems and the
 matcher write as free text, are named here once, for the templates (console.templatetags.
-code_labels) and for the agent console's script (the page renders them as JSON)."""
+code_labels) and for the agent console's script (the page renders them as JSON).
 
+Phones, postal codes and durations are shown in one format everywhere, whatever form each source
+system sent (０９０－４４８８－４４３３, 0340969914, +81 90 …): the filters and the screen pop
+call the format_* functions at the end. Matching never uses these (it has its own keys)."""
+
+import unicodedata
+
+import phonenumbers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -33,6 +40,14 @@ MATCH_RULES = {
 }
 
 GENDERS = {"M": _("Male"), "F": _("Female")}
+
+# The roles of console.roles, as a person's chip shows them.
+ROLES = {
+    "agent": _("Agent"),
+    "supervisor": _("Supervisor"),
+    "steward": _("Data steward"),
+    "admin": _("Administrator"),
+}
 
 # The `system` each source sends its records under (customers.SourceRecord.system). The API and
 # the websocket keep these codes, which integrations rely on; only people read the labels.
@@ -84,3 +99,44 @@ def script_labels() -> dict:
         "channel_icons": plain(CHANNEL_ICONS),
         "since_last_call": str(_("Since the last call (other channels, 7 days)")),
     }
+
+
+JAPAN = "JP"
+
+
+def format_phone(raw: str | None) -> str:
+    """A Japanese number as people write it, with the area code's hyphens (090-1234-5678,
+    03-4096-9914, 0120-000-000), from any width or the +81 form. A foreign number keeps its
+    international form; text that is no number is shown as it came."""
+    if not raw:
+        return ""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    try:
+        number = phonenumbers.parse(text, JAPAN)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_possible_number(number):
+        return raw
+    if number.country_code == phonenumbers.country_code_for_region(JAPAN):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def format_postal_code(raw: str | None) -> str:
+    """〒160-0022 from 1600022, 160-0022 or １６０－００２２; anything else as it came."""
+    if not raw:
+        return ""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch.isdigit())
+    if len(digits) != 7:
+        return raw
+    return f"〒{digits[:3]}-{digits[3:]}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """m:ss, and h:mm:ss from an hour: 435 s is 7:15."""
+    if seconds is None:
+        return ""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

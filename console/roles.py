@@ -133,3 +133,27 @@ def requires(permission: str):
         return login_required(permission_required(permission, raise_exception=True)(view))
 
     return decorate
+
+
+# Where each role starts its day, first match wins: an agent's console, a supervisor's wallboard,
+# a steward's review queue, an administrator's admin. URL names of console.urls.
+LANDING_PAGES = [
+    ("agent", "agent-console"),
+    ("supervisor", "wallboard"),
+    ("steward", "steward-review"),
+    ("admin", "admin:index"),
+]
+
+
+def landing_page(user) -> str | None:
+    """The URL name of the page a person lands on after signing in and at /, by role; None for
+    someone with no role (they see the welcome page)."""
+    roles = set(roles_of(user))
+    # The console needs the agent's profile (their desk): an agent without one, not yet seated,
+    # would only meet a refusal there.
+    if not hasattr(user, "agent"):
+        roles.discard("agent")
+    for role, url_name in LANDING_PAGES:
+        if role in roles:
+            return url_name
+    return "admin:index" if user.is_superuser else None

@@ -79,6 +79,7 @@ agent_actions = [
 pages = [
     path("console/", call_pages.agent_console, name="agent-console"),
     path("console/shift/", call_pages.shift_contacts, name="agent-shift-contacts"),
+    path("console/directory/", call_pages.directory, name="agent-transfer-directory"),
     *agent_actions,
     path("customers/", customer_pages.customer_search, name="customer-search"),
     path("customers/<uuid:customer_id>/", customer_pages.customer_detail, name="customer-detail"),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -10,7 +10,7 @@ from django.views.defaults import server_error as html_server_error
 
 from console.health import health_report
 from console.integrations.errors import error_body, json_not_found, json_server_error
-from console.roles import roles_of
+from console.roles import landing_page, roles_of
 
 LOCKED_OUT_STATUS = 429
 
@@ -25,6 +25,10 @@ def healthz(request):
 
 @login_required
 def home(request):
+    """Where a person lands after signing in (LOGIN_REDIRECT_URL) and at /: their role's page."""
+    url_name = landing_page(request.user)
+    if url_name:
+        return redirect(url_name)
     return render(request, "console/home.html", {"roles": roles_of(request.user)})
 
 

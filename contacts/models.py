@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.choices import (
@@ -36,11 +37,30 @@ __all__ = [
 ]
 
 
-class Queue(models.Model):
+class LabelledInBothLanguages(models.Model):
+    """A name people read, kept in Japanese and in English, and shown in the page's language
+    only (never both at once). Two plain fields rather than a translation library: the product
+    has exactly these two languages, and the fields stay visible in the admin, the migrations and
+    the queries."""
+
+    label_ja = models.CharField(_("label (Japanese)"), max_length=100, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        """The label in the active language, else the other one (a name not yet translated)."""
+        if (get_language() or "ja").startswith("en"):
+            return self.label_en or self.label_ja
+        return self.label_ja or self.label_en
+
+
+class Queue(LabelledInBothLanguages):
     """A telephony queue and the desk that answers it."""
 
     name = models.SlugField(_("queue name"), max_length=40, unique=True)
-    label = models.CharField(_("label"), max_length=100, blank=True)
     desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
     service_level_seconds = models.PositiveIntegerField(
         _("service level threshold (s)"),
@@ -113,10 +133,9 @@ class DeskPolicy(models.Model):
         return self.get_desk_display()
 
 
-class WrapUpCode(models.Model):
+class WrapUpCode(LabelledInBothLanguages):
     desk = models.CharField(_("desk"), max_length=20, choices=Desk.choices)
     code = models.SlugField(_("code"), max_length=40)
-    label = models.CharField(_("label"), max_length=100)
 
     class Meta:
         verbose_name = _("wrap-up code")
@@ -125,7 +144,7 @@ class WrapUpCode(models.Model):
         constraints = [models.UniqueConstraint(fields=["desk", "code"], name="unique_wrap_up_code")]
 
     def __str__(self) -> str:
-        return self.label
+        return self.label or self.code
 
 
 class Contact(models.Model):

@@ -63,7 +63,9 @@ CONTACT_JSON_FIELDS = [
     "ended_at",
     "wrapped_up_at",
     "hold_seconds",
-    "wrap_up_code__label",
+    "wrap_up_code__code",
+    "wrap_up_code__label_ja",
+    "wrap_up_code__label_en",
     "disposition",
     "identity_check",
     "identity_check_questions",
@@ -92,7 +94,9 @@ def contact_json(contact: Contact) -> dict:
         "wrapped_up_at": _iso(contact.wrapped_up_at),
         "hold_seconds": contact.hold_seconds,
         "handle_seconds": contact.handle_seconds,
+        # The label in the sender's language, and the code, which a page names in its own.
         "wrap_up": contact.wrap_up_code.label if contact.wrap_up_code else None,
+        "wrap_up_code": contact.wrap_up_code.code if contact.wrap_up_code else None,
         "disposition": contact.disposition,
         "identity_check": identity_check_json(contact),
     }

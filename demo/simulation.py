@@ -4,6 +4,11 @@ Each call is offered to a queue (the console routes it), answered a few seconds 
 then held, ended, and wrapped up: the demo's agents see a steady, believable stream. Callers
 are mostly known customers, some strangers.
 
+The simulator plays the phone system and the simulated agents, not the people: a call the console
+routes to a simulated agent is answered, held, ended and wrapped up here; a call routed to a
+person (someone at an open console) only rings, and the caller hangs up when their talk would
+have ended: answering, holding and wrapping up are that person's.
+
 In a platform's own format (`PlatformTelephonyClient`: Amazon Connect, Twilio TaskRouter, the
 CTI push) the simulator plays that platform, which routes calls itself: it picks a free agent of
 the queue's desk (`AgentRoster`) and writes each moment of the call as the platform's posts
@@ -155,7 +160,9 @@ def play_call(
     queue: str,
     script: CallScript,
     stop: threading.Event,
+    people: frozenset[str] = frozenset(),
 ) -> None:
+    """`people`: agents a person plays, whose calls the simulator only rings and hangs up."""
     call_id = f"sim-{uuid.uuid4().hex[:12]}"
     started = time.monotonic()
     offered = client.post_event(call_id=call_id, type_="offered", **{"from": caller}, queue=queue)
@@ -163,8 +170,15 @@ def play_call(
         return
     if offered["agent"] is None:
         # Nobody free: the caller waits a while, then hangs up (abandoned unless an agent who
-        # became available meanwhile has picked the call up).
-        if not stop.wait(script.end_after / 2):
+        # became available meanwhile has picked the call up; a simulated one then wraps up).
+        if stop.wait(script.end_after / 2):
+            return
+        ended = client.post_event(call_id=call_id, type_="ended")
+        if ended and ended.get("agent") and ended["agent"] not in people:
+            client.post_event(call_id=call_id, type_="wrapup_done", agent=ended["agent"])
+        return
+    if offered["agent"] in people:
+        if not stop.wait(max(started + script.end_after - time.monotonic(), 0)):
             client.post_event(call_id=call_id, type_="ended")
         return
     steps = [(script.answer_after, "answered")]
@@ -270,32 +284,40 @@ def simulate_calls(
     minutes: float,
     speed: float = 1.0,
     seed: int | None = None,
+    people: frozenset[str] = frozenset(),
 ) -> int:
     """Offer calls at the given rate for the given time; returns how many were started."""
     rng = random.Random(seed)
     stop = threading.Event()
     interval = 60.0 / calls_per_minute
     deadline = time.monotonic() + minutes * 60
-    started = 0
+    calls: list[tuple[threading.Thread, CallScript]] = []
     try:
         while time.monotonic() < deadline:
             if rng.random() < UNKNOWN_CALLER_SHARE or not callers:
                 caller = f"080{rng.randrange(10**8):08d}"
             else:
                 caller = rng.choice(callers)
-            threading.Thread(
+            script = random_script(rng, speed=speed)
+            call = threading.Thread(
                 target=play_call,
                 kwargs={
                     "client": client,
                     "caller": caller,
                     "queue": rng.choice(QUEUES),
-                    "script": random_script(rng, speed=speed),
+                    "script": script,
                     "stop": stop,
+                    "people": people,
                 },
                 daemon=True,
-            ).start()
-            started += 1
+            )
+            call.start()
+            calls.append((call, script))
             time.sleep(interval)
+        # The calls still going on are played to their end, so no simulated agent is left on a
+        # call when the run is over (Ctrl-C stops them at once instead).
+        for call, script in calls:
+            call.join(timeout=script.wrap_up_after + 10)
     finally:
         stop.set()
-    return started
+    return len(calls)

@@ -15,8 +15,10 @@ from console.agents.help_sign import help_sign_message, raised_help_request
 from console.agents.models import Agent
 from console.calls import actions
 from console.calls.actions import AgentActionError
+from console.calls.directory import transfer_directory
 from console.calls.next_best_actions import code_words
 from console.calls.screen import audited_screen_pop, call_times
+from console.calls.shortcuts import CONSOLE_SHORTCUTS, shortcut_hints, shortcuts_json
 from console.integrations.errors import error_body
 from console.labels import script_labels
 from console.roles import requires
@@ -47,6 +49,7 @@ def _labels(queues) -> dict:
     return {
         **script_labels(),
         "queues": {queue.name: str(queue) for queue in queues},
+        "wrap_up_codes": {code.code: str(code) for code in WrapUpCode.objects.all()},
         "online": _("Connected"),
         "offline": _("Connection lost — reconnecting…"),
         "not_connected": _(
@@ -64,7 +67,15 @@ def _labels(queues) -> dict:
         "pop_placeholder": _("The caller's context appears here when a call is offered."),
         "candidates": _("Who may be calling"),
         "pick": _("This is the caller"),
-        "search_hint": _("Not among them? Find the caller with the customer search (Alt+S)."),
+        # "{keys}" is filled in here: the search box's shortcut.
+        "search_hint": _(
+            "Not among them? Find the caller with the customer search ({keys})."
+        ).format(keys=shortcut_hints()["search"]),
+        # "{queue}", "{desk}", "{waiting}", "{wait}", "{name}", "{state}": filled in by the script.
+        "directory_queue": _("{queue} ({desk}) — {waiting} waiting, expected wait {wait}"),
+        "directory_agent": _("{name} ({desk}) — {state}"),
+        "hold": _("Hold"),
+        "resume": _("Resume"),
         "alerts": _("Alerts"),
         "actions": _("Next best actions"),
         "accounts": _("Accounts"),
@@ -125,6 +136,7 @@ def agent_console(request):
         if current
         else [],
         "labels": _labels(queues),
+        "shortcuts": shortcuts_json(),
     }
     return render(
         request,
@@ -136,6 +148,8 @@ def agent_console(request):
             "wrap_up_codes": WrapUpCode.objects.filter(desk=agent.desk),
             "wrap_up_code_required": desk_policy(agent.desk).wrap_up_code_required,
             "shift_contacts": shift_contacts,
+            "shortcuts": CONSOLE_SHORTCUTS,
+            "shortcut_hints": shortcut_hints(),
         },
     )
 
@@ -157,6 +171,14 @@ def shift_contacts(request):
         "console/_shift_contacts.html",
         {"shift_contacts": _shift_contacts(request.user)},
     )
+
+
+@require_GET
+@agent_only
+def directory(request):
+    """Desks with their waits and agents with their live states, which the console's transfer
+    box fetches while a call can be transferred."""
+    return JsonResponse(transfer_directory(viewer=request.user, now=timezone.now()))
 
 
 class TransferForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from console.agents.models import Agent
 from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
+from console.labels import format_phone
 from console.realtime import messages_after, send_to_agent
 from contacts.desk_policies import identity_questions
 from contacts.models import CallEvent, CallEventType, Contact, ContactState
@@ -113,6 +114,7 @@ def screen_pop(contact: Contact) -> dict:
             "queue": contact.queue.name if contact.queue else None,
             "desk": contact.desk,
             "from": contact.caller_number,
+            "from_display": format_phone(contact.caller_number),
             "offered_at": contact.offered_at.isoformat() if contact.offered_at else None,
             # What the agent asks before the accounts are discussed, and what was recorded.
             "identity_questions": identity_questions(contact.desk),
@@ -178,6 +180,7 @@ def transfer_context(contact: Contact) -> dict:
                 "agent": leg.agent.get_username() if leg.agent else None,
                 "queue": leg.queue.name if leg.queue else None,
                 "wrap_up": leg.wrap_up_code.label if leg.wrap_up_code else None,
+                "wrap_up_code": leg.wrap_up_code.code if leg.wrap_up_code else None,
                 "disposition": leg.disposition,
                 "notes": [
                     {

@@ -1,4 +1,5 @@
-"""Filters that show a code people read (an account status, a match rule) by its label."""
+"""Filters that show a code people read (an account status, a match rule, a role) by its label,
+and phones, postal codes and durations in their one display format."""
 
 from django import template
 
@@ -7,7 +8,11 @@ from console.labels import (
     CHANNEL_ICONS,
     GENDERS,
     MATCH_RULES,
+    ROLES,
     SOURCE_SYSTEMS,
+    format_duration,
+    format_phone,
+    format_postal_code,
     label_of,
 )
 
@@ -47,3 +52,29 @@ def source_record(reference) -> str:
 @register.filter
 def channel_icon(code: str) -> str:
     return CHANNEL_ICONS.get(code, "")
+
+
+@register.filter
+def role(code: str) -> str:
+    return label_of(ROLES, code)
+
+
+@register.filter
+def phone(raw: str) -> str:
+    return format_phone(raw)
+
+
+@register.filter
+def phones(raw_numbers) -> str:
+    """A list of numbers, each formatted, comma-separated."""
+    return ", ".join(format_phone(number) for number in raw_numbers or [] if number)
+
+
+@register.filter
+def postal_code(raw: str) -> str:
+    return format_postal_code(raw)
+
+
+@register.filter
+def duration(seconds) -> str:
+    return format_duration(seconds)

@@ -47,6 +47,8 @@
   }
   // A code's words from one of the page's label lists (labels.call_states ...), or the code as sent.
   const named = (kind, code) => (code ? labels[kind][code] || code : "");
+  // A wrap-up in the page's language by its code; the sender's words only for a code not known.
+  const wrapUp = (contact) => (contact.wrap_up_code && labels.wrap_up_codes[contact.wrap_up_code]) || contact.wrap_up;
   const joined = (parts) => parts.filter(Boolean).join(" · ");
   const formatTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "—");
   const clock = (seconds) => {
@@ -188,7 +190,7 @@
       c.subject, named("case_kinds", c.kind), named("case_statuses", c.status),
     ])))], "open_cases"));
     box.append(section(labels.recent_contacts, [list(customer.recent_contacts, (c) => element("li", joined([
-      formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), c.wrap_up,
+      formatTime(c.offered_at), named("channels", c.channel), named("queues", c.queue), wrapUp(c),
     ])))], "recent_contacts"));
     box.append(section(labels.since_last_call, [list(customer.since_last_call, (t) => element("li", joined([
       formatTime(t.occurred_at), `${labels.channel_icons[t.channel] || ""} ${named("channels", t.channel)}`, t.subject,
@@ -220,7 +222,7 @@
 
   function renderTransfer(transfer) {
     return section(labels.transfer_notes, [list(transfer.from_contacts, (leg) => {
-      const li = element("li", joined([leg.agent || "—", named("queues", leg.queue), leg.wrap_up, leg.disposition]));
+      const li = element("li", joined([leg.agent || "—", named("queues", leg.queue), wrapUp(leg), leg.disposition]));
       li.append(list(leg.notes, (n) => element("li", n.text, "note")));
       return li;
     })], "transfer");
@@ -273,6 +275,49 @@
     if (response.ok) target.innerHTML = await response.text();
   }
 
+  // --- the transfer directory: queues with their waits, agents with their live states ---
+  // Fetched again every few seconds while the call can be transferred; the options are updated
+  // in place, so what the agent has chosen stays chosen.
+  const DIRECTORY_EVERY_MS = 5000;
+  function fillOptions(select, entries) {
+    const chosen = select.value;
+    const blank = select.options[0];
+    select.replaceChildren(blank);
+    for (const entry of entries) {
+      const option = element("option", entry.text);
+      option.value = entry.value;
+      option.disabled = Boolean(entry.disabled);
+      option.dataset.state = entry.state || "";
+      select.append(option);
+    }
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+  const filled = (template, values) => Object.entries(values).reduce((text, [key, value]) => text.replace(`{${key}}`, value), template);
+  async function refreshDirectory() {
+    const response = await fetch(root.dataset.directoryUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const directory = await response.json();
+    fillOptions($("transfer-queue"), directory.queues.map((queue) => ({
+      value: queue.name,
+      text: filled(labels.directory_queue, {
+        queue: named("queues", queue.name), desk: named("desks", queue.desk),
+        waiting: queue.waiting, wait: clock(queue.expected_wait_s),
+      }),
+    })));
+    fillOptions($("transfer-agent"), directory.agents.map((agent) => ({
+      value: agent.username,
+      state: agent.state,
+      disabled: !agent.reachable,
+      text: filled(labels.directory_agent, {
+        name: agent.name, desk: named("desks", agent.desk), state: named("agent_states", agent.state),
+      }),
+    })));
+  }
+  setInterval(() => {
+    if (call && ["answered", "hold"].includes(call.state)) refreshDirectory();
+  }, DIRECTORY_EVERY_MS);
+
   // --- the current call and its timers ---
   // `times`: the call's times as the server holds them, when the page opens mid-call (a
   // reload), so the timers carry on from where they were rather than from zero.
@@ -289,7 +334,7 @@
     };
     // A new call starts its timers at zero, not at the last call's talk and after-call work.
     for (const timer of ["ringing", "talk", "hold", "acw"]) $(`timer-${timer}`).textContent = clock(0);
-    $("call-from").textContent = pop.contact.from || labels.unknown_caller;
+    $("call-from").textContent = pop.contact.from_display || pop.contact.from || labels.unknown_caller;
     $("call-queue").textContent = named("queues", pop.contact.queue);
     $("search-contact").value = call.contactId;
     $("call").hidden = false;
@@ -298,6 +343,7 @@
     showNotes(savedNotes);
     restoreDraft();
     showCallState(call.state);
+    refreshDirectory();
   }
 
   // The call is over for this agent: its pop goes, so the next caller is never mistaken for it.
@@ -312,9 +358,17 @@
     $("screen-pop").replaceChildren(element("p", labels.pop_placeholder, "muted"));
   }
 
+  // Each control says in which of the call's states it works (data-when); the others are off, so
+  // an agent never presses what the call cannot do. Hold turns into resume while on hold.
   function showCallState(state) {
     $("call-state").textContent = named("call_states", state);
     root.dataset.callState = state;
+    for (const control of root.querySelectorAll("[data-when]")) {
+      control.disabled = !control.dataset.when.split(" ").includes(state);
+    }
+    const hold = root.querySelector("[data-action=hold]");
+    hold.querySelector(".control-label").textContent = state === "hold" ? labels.resume : labels.hold;
+    hold.classList.toggle("resume", state === "hold");
   }
 
   function onCallState(message) {
@@ -456,6 +510,21 @@
     const form = new FormData(event.target);
     form.set("done", "true");
     if (await act("wrap-up", Object.fromEntries(form))) event.target.reset();
+  });
+
+  // --- the keyboard: one handler for every shortcut, from the page's table ---
+  // (console.calls.shortcuts: Alt+Shift, or Option+Shift on a Mac, with a key matched by its
+  // place, KeyboardEvent.code, so the character a layout or the Option key makes does not matter.)
+  const shortcuts = new Map(initial.shortcuts.map((shortcut) => [shortcut.code, shortcut.name]));
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+    const name = shortcuts.get(event.code);
+    if (!name) return;
+    event.preventDefault();
+    const control = document.querySelector(`[data-shortcut="${name}"]`);
+    if (!control || control.disabled || control.closest("[hidden]")) return;
+    if (control.matches("button")) control.click();
+    else control.focus();
   });
 
   showAgentState(initial.agent_state, initial.next_state);

@@ -63,7 +63,7 @@ def taro(db) -> Customer:
 @pytest.fixture
 def promised(db) -> WrapUpCode:
     return WrapUpCode.objects.create(
-        desk=Desk.SERVICE_CENTER, code="card_reissue_promised", label="再発行を約束"
+        desk=Desk.SERVICE_CENTER, code="card_reissue_promised", label_ja="再発行を約束"
     )
 
 
@@ -170,7 +170,7 @@ def test_a_closed_case_sends_exactly_one_mail_even_when_the_task_runs_twice(
 def test_a_rule_for_another_wrap_up_code_sends_nothing(
     taro, promised, mailoutbox, django_capture_on_commit_callbacks
 ):
-    other = WrapUpCode.objects.create(desk=Desk.SERVICE_CENTER, code="other", label="other")
+    other = WrapUpCode.objects.create(desk=Desk.SERVICE_CENTER, code="other", label_ja="other")
     rule("email", wrap_up=other)
     consent(taro)
 

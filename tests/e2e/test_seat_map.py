@@ -11,7 +11,7 @@ from console.supervision.models import CallJoin
 from customers.models import SourceRecord
 from customers.resolution import ingest_source_records
 from tests.customers import people
-from tests.e2e.conftest import press_access_key, screenshot
+from tests.e2e.conftest import press_shortcut, screenshot
 from tests.factories import UserFactory, api_key, make_agent
 from tests.live_server import post_call_event
 
@@ -54,7 +54,7 @@ def test_the_agent_raises_the_help_sign_and_the_supervisor_joins_the_call(
     expect(tile).to_have_attribute("data-help", "down")
     expect(seats.locator("#help-alert")).to_be_hidden()
 
-    press_access_key(console, "r")
+    press_shortcut(console, "r")
 
     expect(tile).to_have_attribute("data-help", "raised", timeout=LIGHTS_WITHIN_MS)
     expect(seats.locator("#help-count")).to_have_attribute("data-count", "1")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from contacts.defaults import ensure_defaults
 from customers.models import Customer, SourceRecord
 from demo.customers import generate_people, load_demo_people
 from demo.history import create_demo_history
@@ -57,6 +58,9 @@ class Command(BaseCommand):
         refused_password(password=password, usernames=[name for name, _ in people_by_role])
         user_changes = {"created": 0, "password_reset": 0, "unchanged": 0}
         with transaction.atomic():
+            # Queues and wrap-up codes named in both languages, even in a database whose rows
+            # predate the English names.
+            ensure_defaults()
             for username, role in people_by_role:
                 user_changes[ensure_user(username=username, role=role, password=password)] += 1
             agent_profiles = ensure_demo_agents(

@@ -1,9 +1,11 @@
 import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from console.agents.models import Agent
+from console.agents.models import Agent, AgentState
+from console.agents.presence import change_agent_state
 from console.integrations.clients import reissue_api_client
 from console.telephony.models import PlatformAgent, PlatformQueue
 from contacts.models import Queue
@@ -44,6 +46,22 @@ def map_demo_ids(*, agents: list[Agent], queues: list[Queue]) -> None:
             )
 
 
+@contextmanager
+def simulated_agents_at_work(*, people: set[str]):
+    """Every agent but the people's is set available for the run (the console then routes to
+    them as to anyone) and offline after it; yields their user names."""
+    simulated = list(
+        Agent.objects.select_related("user").exclude(user__username__in=people).order_by("pk")
+    )
+    for agent in simulated:
+        change_agent_state(agent=agent, state=AgentState.AVAILABLE, reason="simulated agent")
+    try:
+        yield [agent.user.get_username() for agent in simulated]
+    finally:
+        for agent in Agent.objects.filter(pk__in=[agent.pk for agent in simulated]):
+            change_agent_state(agent=agent, state=AgentState.OFFLINE, reason="simulated agent")
+
+
 class Command(BaseCommand):
     help = "Drive the running server through its public API as a telephony system would."
 
@@ -54,6 +72,11 @@ class Command(BaseCommand):
         parser.add_argument("--key", help="a key with the cti scope (default: a new client)")
         parser.add_argument("--speed", type=float, default=1.0, help="2 = calls twice as short")
         parser.add_argument("--seed", type=int)
+        parser.add_argument(
+            "--people",
+            default="agent001",
+            help="agents a person plays, comma-separated (the others are simulated and kept busy)",
+        )
         parser.add_argument(
             "--interactions-per-minute",
             type=float,
@@ -104,14 +127,21 @@ class Command(BaseCommand):
             daemon=True,
         )
         beside.start()
-        started = simulate_calls(
-            client=self.client(options["format"], url=options["url"], key=key),
-            callers=callers,
-            calls_per_minute=options["calls_per_minute"],
-            minutes=options["minutes"],
-            speed=options["speed"],
-            seed=options["seed"],
-        )
+        people = {name.strip() for name in options["people"].split(",") if name.strip()}
+        with simulated_agents_at_work(people=people) as simulated:
+            self.stdout.write(
+                f"{len(simulated)} simulated agents at work; played by people: "
+                f"{', '.join(sorted(people)) or 'none'}."
+            )
+            started = simulate_calls(
+                client=self.client(options["format"], url=options["url"], key=key),
+                callers=callers,
+                calls_per_minute=options["calls_per_minute"],
+                minutes=options["minutes"],
+                speed=options["speed"],
+                seed=options["seed"],
+                people=frozenset(people),
+            )
         beside.join()
         self.stdout.write(
             f"Offered {started} calls; posted {sum(touchpoints)} app and web touchpoints."
