@@ -366,20 +366,26 @@ class Scores:
 
 
 def what_the_rules_say(a: dict, b: dict) -> str:
-    """The match rules' verdict on two stored records, to tell a rule's "no" from a link the
+    """The matcher's verdict on two stored records, to tell its "no" from a link the
     resolution did not make (e.g. a candidate outside the blocks it compared)."""
-    from customers.match_rules import LINK, compare
+    from customers.comparisons import COMPARISONS, compare_records
+    from customers.match_models import current_weights
+    from customers.matching import LINK, decide
     from customers.normalization import MatchKeys, blocking_keys
 
     keys_a, keys_b = MatchKeys.from_dict(a), MatchKeys.from_dict(b)
-    verdict = compare(keys_a, keys_b)
+    comparison = compare_records(keys_a, keys_b)
+    levels = ",".join(
+        f"{n[:4]}={level}" for n, level in zip(COMPARISONS, comparison.levels, strict=True)
+    )
+    verdict = decide(comparison, weights=current_weights())
     if verdict is None:
-        return "no rule applies"
+        return f"apart ({levels})"
     if verdict.decision != LINK:
-        return f"review by {verdict.rule}"
+        return f"review p={verdict.score:.3f} {verdict.held_back} ({levels})"
     if not blocking_keys(keys_a) & blocking_keys(keys_b):
-        return f"{verdict.rule} would link, no shared blocking key"
-    return f"{verdict.rule} would link, not linked"
+        return f"would link, no shared blocking key ({levels})"
+    return f"would link, not linked ({levels})"
 
 
 def score(labelled: LabelledSet, resolution: Resolution) -> Scores:

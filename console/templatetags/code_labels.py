@@ -6,9 +6,9 @@ from console.labels import (
     ACCOUNT_STATUSES,
     CHANNEL_ICONS,
     GENDERS,
-    MATCH_RULES,
     SOURCE_SYSTEMS,
     label_of,
+    match_rule_label,
 )
 
 register = template.Library()
@@ -21,7 +21,7 @@ def account_status(code: str) -> str:
 
 @register.filter
 def match_rule(code: str) -> str:
-    return label_of(MATCH_RULES, code)
+    return match_rule_label(code)
 
 
 @register.filter
