@@ -14,6 +14,7 @@ kana is turned into romaji with pykakasi so that "Yamada Taro" typed by an agent
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -70,16 +71,19 @@ def kana_form(keys: MatchKeys) -> NameForm | None:
 
 def latin_form(keys: MatchKeys) -> NameForm | None:
     """The name in folded romaji: as typed when it is in Latin letters, else read from the kana."""
+    # A split name's whole is its parts' romaji joined: the parts recur across records and are
+    # read once each (pykakasi takes a millisecond for a reading it has not seen).
     if keys.name and is_latin(keys.name):
-        family, given = fold_romaji(keys.family_name), fold_romaji(keys.given_name)
-        return NameForm(fold_romaji(keys.name), family, given)
-    if keys.name_kana:
-        return NameForm(
-            kana_to_romaji(keys.name_kana),
-            kana_to_romaji(keys.family_kana),
-            kana_to_romaji(keys.given_kana),
-        )
-    return None
+        read, whole, family, given = fold_romaji, keys.name, keys.family_name, keys.given_name
+    elif keys.name_kana:
+        read, whole = kana_to_romaji, keys.name_kana
+        family, given = keys.family_kana, keys.given_kana
+    else:
+        return None
+    if family and given:
+        family, given = read(family), read(given)
+        return NameForm(family + given, family, given)
+    return NameForm(read(whole))
 
 
 def _swapped(a: NameForm, b: NameForm) -> bool:
@@ -130,8 +134,19 @@ def _given_level(a: str, b: str) -> str:
     return CLOSE if JaroWinkler.similarity(a, b) >= GIVEN_CLOSE else DIFFERENT
 
 
-def _forms(keys: MatchKeys) -> dict[str, NameForm | None]:
-    return {"kanji": kanji_form(keys), "kana": kana_form(keys), "latin": latin_form(keys)}
+def _forms(keys: MatchKeys, *, latin: bool) -> dict[str, NameForm | None]:
+    return {
+        "kanji": kanji_form(keys),
+        "kana": kana_form(keys),
+        "latin": latin_form(keys) if latin else None,
+    }
+
+
+def _forms_of_pair(a: MatchKeys, b: MatchKeys) -> tuple[dict, dict]:
+    # Romaji is compared only when one side is typed in Latin letters; two kana readings are
+    # compared as kana, not a second time as their romaji.
+    latin = is_latin(a.name) or is_latin(b.name)
+    return _forms(a, latin=latin), _forms(b, latin=latin)
 
 
 def _given_level_of_forms(a: NameForm, b: NameForm) -> str:
@@ -142,7 +157,10 @@ def _given_level_of_forms(a: NameForm, b: NameForm) -> str:
 def compare_given_names(a: MatchKeys, b: MatchKeys) -> str:
     """The given name alone: exact or close in any script both sides have it in, else
     different when it is known on both sides in one."""
-    forms_a, forms_b = _forms(a), _forms(b)
+    return _given_level_of_pair(*_forms_of_pair(a, b))
+
+
+def _given_level_of_pair(forms_a: dict, forms_b: dict) -> str:
     levels = [
         _given_level_of_forms(forms_a[s], forms_b[s])
         for s in ("kanji", "kana", "latin")
@@ -166,6 +184,9 @@ class NameComparison:
     # Both names written in kanji and the kanji are not the same: kanji are picked from the
     # input method's list, so 優太 / 優斗 is two names (twins), whatever the readings say.
     kanji_differs: bool = False
+    # The family name is the same and the given name only close (ミサト / ミサキ): a slip, or a
+    # twin.
+    given_name_slip: bool = False
 
 
 def _family_agrees(forms_a: dict, forms_b: dict) -> bool:
@@ -195,14 +216,10 @@ def compare_names(a: MatchKeys, b: MatchKeys) -> NameComparison:
     """The name comparison the model weighs: one level from the kanji, kana and Latin
     comparisons (so that one name agreeing in two scripts is not counted twice), and the
     given name for a married name."""
-    by_script = {
-        "kanji": compare_kanji_names(a, b),
-        "kana": compare_kana_names(a, b),
-        "latin": compare_latin_names(a, b),
-    }
+    forms_a, forms_b = _forms_of_pair(a, b)
+    by_script = {script: compare_name_forms(forms_a[script], forms_b[script]) for script in forms_a}
     known = {script: level for script, level in by_script.items() if level != MISSING}
-    given = compare_given_names(a, b)
-    forms_a, forms_b = _forms(a), _forms(b)
+    given = _given_level_of_pair(forms_a, forms_b)
     relative = given == DIFFERENT and _family_agrees(forms_a, forms_b)
     kanji_differs = by_script["kanji"] in (CLOSE, DIFFERENT)
     if not known:
@@ -217,7 +234,13 @@ def compare_names(a: MatchKeys, b: MatchKeys) -> NameComparison:
         level = PARTIAL
     else:
         level = DIFFERENT
-    return NameComparison(level=level, relative=relative, kanji_differs=kanji_differs)
+    given_name_slip = given == CLOSE and _family_agrees(forms_a, forms_b)
+    return NameComparison(
+        level=level,
+        relative=relative,
+        kanji_differs=kanji_differs,
+        given_name_slip=given_name_slip,
+    )
 
 
 # --- birth date, gender ---------------------------------------------------------------------
@@ -309,6 +332,7 @@ def compare_emails(a: frozenset[str], b: frozenset[str]) -> str:
 # --- postal code, address, identifiers ------------------------------------------------------
 
 _POSTAL_AREA_DIGITS = 3
+_NUMBERS = re.compile(r"\d+")
 
 
 def compare_postal_codes(a: str, b: str) -> str:
@@ -329,7 +353,11 @@ def compare_addresses(a: str, b: str) -> str:
     if a == b:
         return EXACT
     shorter, longer = sorted((a, b), key=len)
-    if longer.endswith(shorter) or JaroWinkler.similarity(a, b) >= ADDRESS_CLOSE:
+    if longer.endswith(shorter):
+        return CLOSE
+    # A slip in the words of an address; not another block or room in the same town, which
+    # differs only in its numbers and would be "similar" to any string measure.
+    if _NUMBERS.findall(a) == _NUMBERS.findall(b) and JaroWinkler.similarity(a, b) >= ADDRESS_CLOSE:
         return CLOSE
     return DIFFERENT
 
@@ -399,8 +427,7 @@ class RecordComparison:
     """The level of every comparison for a pair, aligned with COMPARISONS."""
 
     levels: tuple[str, ...]
-    relative: bool = False
-    kanji_differs: bool = False
+    name: NameComparison = NameComparison(level=MISSING)
 
     def level(self, comparison: str) -> str:
         return self.levels[COMPARISONS.index(comparison)]
@@ -418,4 +445,4 @@ def compare_records(a: MatchKeys, b: MatchKeys) -> RecordComparison:
         compare_emails(a.emails, b.emails),
         compare_places(a, b),
     )
-    return RecordComparison(levels=levels, relative=name.relative, kanji_differs=name.kanji_differs)
+    return RecordComparison(levels=levels, name=name)

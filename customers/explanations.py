@@ -37,6 +37,10 @@ HELD_BACK_LABELS = {
         "The identifier agrees but another field contradicts it: a steward decides."
     ),
     "kanji_differs": _("The names differ in kanji (twins are often named so): a steward decides."),
+    "given_name_slip": _(
+        "The given names are one letter apart under one family name and their phones or e-mails "
+        "differ (twins are often named so): a steward decides."
+    ),
     "household_only": _(
         "Only the given name and a household's landline or address agree: a steward decides."
     ),

@@ -12,8 +12,10 @@ everything else:
   identifiers, birth dates further apart than a one-digit slip or a day and month swapped, two
   genders, or a relative (same family name, another given name);
 - when an identifier agrees despite such a contradiction, a steward looks (never a link);
-- a name that differs in kanji (優太 / 優斗, twins), or a married name with only a landline or
-  an address in common (her parents' home), reaches the steward at most.
+- without a mobile, an e-mail or an identifier in common, a name that differs in kanji (優太 /
+  優斗, twins), a given name one slip apart under the same family name when a mobile or an
+  e-mail differs (ミサト / ミサキ, twins with phones of their own), or a married name with only
+  a landline or an address in common (her parents' home) reaches the steward at most.
 
 Pure: no ORM, no Django.
 """
@@ -40,6 +42,7 @@ REVIEW = "review"
 IDENTIFIER_WITH_CONTRADICTION = "identifier_with_contradiction"
 KANJI_DIFFERS = "kanji_differs"
 HOUSEHOLD_ONLY = "household_only"
+GIVEN_NAME_SLIP = "given_name_slip"
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _contradiction(comparison: RecordComparison) -> bool:
     return (
         comparison.level("birth_date") == DIFFERENT
         or comparison.level("gender") == DIFFERENT
-        or comparison.relative
+        or comparison.name.relative
     )
 
 
@@ -82,11 +85,19 @@ def _personal_evidence(comparison: RecordComparison) -> bool:
     return any(comparison.level(name) == EXACT for name in ("mobile", "email", "identifier"))
 
 
+def _personal_contact_differs(comparison: RecordComparison) -> bool:
+    return any(comparison.level(name) == DIFFERENT for name in ("mobile", "email"))
+
+
 def _held_back(comparison: RecordComparison) -> str:
+    if _personal_evidence(comparison):
+        return ""
     name = comparison.level("name")
-    if name == CLOSE and comparison.kanji_differs:
+    if name == CLOSE and comparison.name.kanji_differs:
         return KANJI_DIFFERS
-    if name == GIVEN_ONLY and not _personal_evidence(comparison):
+    if name == CLOSE and comparison.name.given_name_slip and _personal_contact_differs(comparison):
+        return GIVEN_NAME_SLIP
+    if name == GIVEN_ONLY:
         return HOUSEHOLD_ONLY
     return ""
 

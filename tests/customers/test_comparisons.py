@@ -243,7 +243,8 @@ def test_postal_code_levels(left, right, level):
     [
         ("東京都新宿区新宿1-1-1", "東京都新宿区新宿１丁目１番１号", EXACT),
         ("東京都新宿区新宿1-1-1", "新宿区新宿1-1-1", CLOSE),  # prefecture left out
-        ("東京都新宿区新宿1-1-1", "東京都新宿区新宿1-1-7", CLOSE),
+        ("東京都新宿区新宿1-1-1", "東京都新宿区新宮1-1-1", CLOSE),  # a slip in a word
+        ("東京都新宿区新宿1-1-1", "東京都新宿区新宿1-1-7", DIFFERENT),  # the neighbours
         ("東京都新宿区新宿1-1-1", "大阪府大阪市北区梅田2-4-9", DIFFERENT),
         ("東京都新宿区新宿1-1-1", "", MISSING),
     ],
