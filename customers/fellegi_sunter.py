@@ -47,9 +47,10 @@ class MatchWeights:
     _weights: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Rounded, so that the weights stored with a decision add up exactly to its total.
         self._weights.update(
             {
-                (comparison, level): math.log2(max(m, _FLOOR) / max(u, _FLOOR))
+                (comparison, level): round(math.log2(max(m, _FLOOR) / max(u, _FLOOR)), 4)
                 for comparison, levels in self.parameters.items()
                 for level, (m, u) in levels.items()
             }
@@ -62,7 +63,7 @@ class MatchWeights:
 
     @property
     def prior_weight(self) -> float:
-        return math.log2(self.prior / (1 - self.prior))
+        return round(math.log2(self.prior / (1 - self.prior)), 4)
 
     def weight(self, comparison: str, level: str) -> float:
         if level == MISSING:

@@ -22,7 +22,9 @@ Pure: no ORM, no Django.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from customers.comparisons import (
     CLOSE,
@@ -55,6 +57,11 @@ class MatchVerdict:
     prior_weight: float = 0.0
     contributions: tuple[Contribution, ...] = ()
     held_back: str = ""  # why a link-worthy score only reached review
+
+    @cached_property
+    def explanation_json(self) -> str:
+        """The explanation as stored: encoded once, for the link and its decision alike."""
+        return json.dumps(self.explanation(), ensure_ascii=False)
 
     def explanation(self) -> dict:
         """What is stored with the link: the weight of every comparison, which with the prior

@@ -526,8 +526,7 @@ def _link_columns(link: MatchVerdict | None) -> tuple:
     """rule, score, model version and explanation of a link (empty for a new customer)."""
     if link is None:
         return ("", None, None, EncodedJSON("{}"))
-    explanation = json.dumps(link.explanation(), ensure_ascii=False)
-    return (link.rule, link.score, link.model_version, EncodedJSON(explanation))
+    return (link.rule, link.score, link.model_version, EncodedJSON(link.explanation_json))
 
 
 def _settle_new_customers(batch: _Batch, created: list[_RecordWrite]) -> dict:
