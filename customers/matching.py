@@ -10,7 +10,8 @@ everything else:
 
 - a contradiction keeps two records apart: two different customer numbers or declared
   identifiers, birth dates further apart than a one-digit slip or a day and month swapped, two
-  genders, or a relative (same family name, another given name);
+  genders, or a relative (same family name, another given name, and no mobile, e-mail or
+  identifier in common);
 - when an identifier agrees despite such a contradiction, a steward looks (never a link);
 - without a mobile, an e-mail or an identifier in common, a name that differs in kanji (優太 /
   優斗, twins), a given name one slip apart under the same family name when a mobile or an
@@ -83,7 +84,9 @@ def _contradiction(comparison: RecordComparison) -> bool:
     return (
         comparison.level("birth_date") == DIFFERENT
         or comparison.level("gender") == DIFFERENT
-        or comparison.name.relative
+        # Same family, another given name: a relative, unless they share a mobile, an e-mail
+        # or an identifier, when the "other" given name is a slip in a short one (ユミ / ユキ).
+        or (comparison.name.relative and not _personal_evidence(comparison))
     )
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +53,10 @@ from customers.survivorship import (
 # A key shared by more customers than this (a company switchboard, a shared family e-mail) says
 # little about who is who and would make every batch compare against hundreds of records.
 MAX_BLOCK_CUSTOMERS = 50
+# A key with this many records is not read further (PostgreSQL) and not used: an apartment
+# block's address or a switchboard would otherwise be read whole for every record that has it,
+# and the read grows with the table, not with the batch.
+BROAD_BLOCK_RECORDS = 4 * MAX_BLOCK_CUSTOMERS
 
 
 class Action:
@@ -207,10 +211,17 @@ def _candidates_by_key(keys: set[str], *, system: str, batch_ids: set[str]) -> d
     # Keys first, then each record once: a record shares several keys with a batch, and its
     # stored match keys are the bulk of what is read and parsed.
     keys_of_record: dict[int, list[str]] = defaultdict(list)
-    for key, record_id in rows_with_one_of(
-        BlockingKey, field="key", values=keys, columns=["key", "source_record_id"]
-    ):
-        keys_of_record[record_id].append(key)
+    rows = rows_with_one_of(
+        BlockingKey,
+        field="key",
+        values=keys,
+        columns=["key", "source_record_id"],
+        limit_per_value=BROAD_BLOCK_RECORDS,
+    )
+    records_of_key = Counter(key for key, _ in rows)
+    for key, record_id in rows:
+        if records_of_key[key] < BROAD_BLOCK_RECORDS:
+            keys_of_record[record_id].append(key)
     index: dict[str, list[_Candidate]] = defaultdict(list)
     rows = rows_with_one_of(
         SourceRecord,

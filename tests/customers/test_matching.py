@@ -193,6 +193,14 @@ def test_same_name_and_birth_date_alone_goes_to_review():
     assert_verdict(compare(a, b), decision=REVIEW)
 
 
+def test_a_slip_in_a_short_given_name_links_on_the_same_mobile_and_email():
+    # ユミ / ユキ is another name as far as the name goes; her own mobile and e-mail say it is her.
+    a = keys(name_kana="コバヤシ ユミ", birth_date="1970-03-01", phones=["080-4955-7345"])
+    b = keys(name_kana="コバヤシ ユキ", birth_date="1970-03-01", phones=["08049557345"])
+
+    assert_verdict(compare(a, b), decision=LINK)
+
+
 def test_birth_dates_further_apart_than_a_typo_never_match():
     assert compare(hanako(), hanako(birth_date="1985-07-22")) is None
 
