@@ -199,6 +199,15 @@ def _family_agrees(forms_a: dict, forms_b: dict) -> bool:
     )
 
 
+def _family_close(forms_a: dict, forms_b: dict) -> bool:
+    return any(
+        forms_a[s] is not None
+        and forms_b[s] is not None
+        and _given_level(forms_a[s].family, forms_b[s].family) == CLOSE
+        for s in forms_a
+    )
+
+
 def _one_part_agrees(forms_a: dict, forms_b: dict) -> bool:
     """One side has a single part (a missing given name, a name without a space) and it is a
     part of the other side's name."""
@@ -228,6 +237,8 @@ def compare_names(a: MatchKeys, b: MatchKeys) -> NameComparison:
         level = EXACT
     elif EXACT in known.values() or CLOSE in known.values():
         level = CLOSE
+    elif given == EXACT and _family_close(forms_a, forms_b):
+        level = CLOSE  # a slip in the family name, not another family
     elif given == EXACT:
         level = GIVEN_ONLY
     elif _one_part_agrees(forms_a, forms_b):

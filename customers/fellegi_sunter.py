@@ -44,6 +44,9 @@ class MatchWeights:
     parameters: Parameters  # comparison -> level -> (m, u)
     link_probability: float
     review_probability: float
+    # Contradictions (customers.matching) keep records apart whatever the weights say; off, they
+    # only weigh: for data without twins and namesakes, such as the FEBRL benchmark.
+    hard_stops: bool = True
     _weights: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +85,7 @@ class MatchWeights:
             "prior": self.prior,
             "link_probability": self.link_probability,
             "review_probability": self.review_probability,
+            "hard_stops": self.hard_stops,
             "parameters": {
                 comparison: {level: {"m": m, "u": u} for level, (m, u) in levels.items()}
                 for comparison, levels in self.parameters.items()
@@ -95,6 +99,7 @@ class MatchWeights:
             prior=data["prior"],
             link_probability=data["link_probability"],
             review_probability=data["review_probability"],
+            hard_stops=data.get("hard_stops", True),
             parameters={
                 comparison: {level: (p["m"], p["u"]) for level, p in levels.items()}
                 for comparison, levels in data["parameters"].items()

@@ -115,11 +115,11 @@ def _held_back(comparison: RecordComparison) -> str:
 def decide(comparison: RecordComparison, *, weights: MatchWeights) -> MatchVerdict | None:
     """The verdict on a compared pair, or None when they stay apart."""
     identifier = comparison.level("identifier")
-    if identifier == DIFFERENT:
+    if identifier == DIFFERENT and weights.hard_stops:
         # A customer number or a declared identifier is issued once per person.
         return None
     held_back = ""
-    if _contradiction(comparison):
+    if weights.hard_stops and _contradiction(comparison):
         if identifier != EXACT:
             return None
         held_back = IDENTIFIER_WITH_CONTRADICTION
@@ -128,7 +128,8 @@ def decide(comparison: RecordComparison, *, weights: MatchWeights) -> MatchVerdi
     score = probability(total)
     if score < weights.review_probability:
         return None
-    held_back = held_back or _held_back(comparison)
+    if weights.hard_stops:
+        held_back = held_back or _held_back(comparison)
     decision = LINK if score >= weights.link_probability and not held_back else REVIEW
     return MatchVerdict(
         rule=weights.rule,

@@ -85,6 +85,26 @@ def candidate_pairs(records: Sequence[MatchKeys]) -> dict[tuple[int, int], set[s
     return pairs
 
 
+def _measured_u(random_patterns: Counter, *, start: MatchWeights, all_pairs: float) -> dict:
+    """u of each level from random pairs. A level never seen among them is taken as rare as one
+    pair among all the records' pairs; a comparison the records never fill in on both sides
+    (no e-mails in the data) keeps the starting u: there is nothing to measure."""
+    u = level_frequencies(random_patterns)
+    never_seen = 1 / max(all_pairs, 1)
+    seen: dict[str, Counter] = {comparison: Counter() for comparison in COMPARISONS}
+    for levels, count in random_patterns.items():
+        for comparison, level in zip(COMPARISONS, levels, strict=True):
+            seen[comparison][level] += count
+    for comparison, levels in u.items():
+        if not any(seen[comparison][level] for level in levels):
+            u[comparison] = {level: start.parameters[comparison][level][1] for level in levels}
+            continue
+        for level in levels:
+            if not seen[comparison][level]:
+                levels[level] = min(levels[level], never_seen)
+    return u
+
+
 def train_match_weights(
     records: Sequence[MatchKeys],
     *,
@@ -100,13 +120,7 @@ def train_match_weights(
     all_pairs = population * (population - 1) / 2
     sampled = random_pairs(min(random_pair_count, int(all_pairs)), population, rng)
     random_patterns = _patterns(sampled, records, progress, "random pairs")
-    u = level_frequencies(random_patterns)
-    never_seen = 1 / max(all_pairs, 1)
-    for comparison, levels in u.items():
-        for level in levels:
-            if not any(p[COMPARISONS.index(comparison)] == level for p in random_patterns):
-                # Never seen among the sample: as rare as one pair among all the records'.
-                levels[level] = min(levels[level], never_seen)
+    u = _measured_u(random_patterns, start=start, all_pairs=all_pairs)
     start_m = {c: {level: start.parameters[c][level][0] for level in LEVELS[c]} for c in LEVELS}
 
     candidates = candidate_pairs(records)
@@ -138,6 +152,7 @@ def train_match_weights(
         parameters=parameters_of(m, u),
         link_probability=start.link_probability,
         review_probability=start.review_probability,
+        hard_stops=start.hard_stops,
     )
     return TrainingResult(
         weights=weights,

@@ -1,6 +1,7 @@
 """The matcher's decisions on pairs of records: what links, what a steward sees, what stays
 apart whatever else it shares (the traps)."""
 
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
@@ -263,6 +264,21 @@ def test_explanation_sums_to_the_match_weight_and_gives_the_score():
     assert total == pytest.approx(explanation["match_weight"])
     assert probability(total) == pytest.approx(verdict.score)
     assert explanation["probability"] == verdict.score
+
+
+def test_without_hard_stops_a_contradiction_only_weighs():
+    a, b = hanako(), hanako(birth_date="1979-11-30")
+    weighing = replace(WEIGHTS, hard_stops=False)
+
+    verdict = compare_with(a, b, weights=weighing)
+
+    assert compare(a, b) is None
+    assert_verdict(verdict, decision=LINK)
+    assert verdict.explanation()["comparisons"][2] == {
+        "comparison": "birth_date",
+        "level": "different",
+        "weight": WEIGHTS.weight("birth_date", "different"),
+    }
 
 
 def test_thresholds_order_link_above_review():
