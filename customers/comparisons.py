@@ -6,8 +6,9 @@ which level a pair is at. A level is one of a few words: `exact`, `close` (a str
 from rapidfuzz above a threshold), `different` and `missing` (a value absent on either side,
 which the model counts as neither for nor against), plus a few a field has of its own: a birth
 date one digit off (`typo`) or with day and month swapped (`swapped`), a name whose given name
-agrees while the family name changed (`given_only`, most often a marriage), or where only one
-part is known on one side (`partial`). Names are compared in kanji, in kana and in Latin script;
+agrees while the family name changed (`given_only`, most often a marriage), where the family
+name agrees and the given name does not (`family_only`: a relative), or where only one part is
+known on one side (`partial`). Names are compared in kanji, in kana and in Latin script;
 kana is turned into romaji with pykakasi so that "Yamada Taro" typed by an agent meets
 ヤマダ タロウ. Pure: no ORM, no Django.
 """
@@ -30,6 +31,8 @@ SWAPPED = "swapped"
 GIVEN_ONLY = "given_only"
 PARTIAL = "partial"
 POSTAL_ONLY = "postal_only"
+NEARBY = "nearby"
+FAMILY_ONLY = "family_only"
 
 # Jaro-Winkler similarities from which two spellings count as one name or address typed twice:
 # "Jonathon Smith" / "Jonathan Smith" is 0.97, サトウハナコ / サトウハナユ 0.93, while two
@@ -241,6 +244,8 @@ def compare_names(a: MatchKeys, b: MatchKeys) -> NameComparison:
         level = CLOSE  # a slip in the family name, not another family
     elif given == EXACT:
         level = GIVEN_ONLY
+    elif relative:
+        level = FAMILY_ONLY
     elif _one_part_agrees(forms_a, forms_b):
         level = PARTIAL
     else:
@@ -356,9 +361,9 @@ def compare_postal_codes(a: str, b: str) -> str:
 
 
 def compare_addresses(a: str, b: str) -> str:
-    """exact / close / different / missing on normalised addresses. An address written without
-    its prefecture or city ("新宿区新宿1-1-1" for "東京都新宿区新宿1-1-1") ends the full one,
-    and is close; so is one with a slip."""
+    """exact / close / nearby / different / missing on normalised addresses. An address written
+    without its prefecture or city ("新宿区新宿1-1-1" for "東京都新宿区新宿1-1-1") ends the full
+    one, and is close; so is one with a slip in its words."""
     if not a or not b:
         return MISSING
     if a == b:
@@ -366,10 +371,10 @@ def compare_addresses(a: str, b: str) -> str:
     shorter, longer = sorted((a, b), key=len)
     if longer.endswith(shorter):
         return CLOSE
-    # A slip in the words of an address; not another block or room in the same town, which
-    # differs only in its numbers and would be "similar" to any string measure.
-    if _NUMBERS.findall(a) == _NUMBERS.findall(b) and JaroWinkler.similarity(a, b) >= ADDRESS_CLOSE:
-        return CLOSE
+    # A slip in the words of an address is close; the same words with other numbers is another
+    # block or room in the same street or town (or a slip in a number): "nearby", weighed apart.
+    if JaroWinkler.similarity(_NUMBERS.sub("", a), _NUMBERS.sub("", b)) >= ADDRESS_CLOSE:
+        return CLOSE if _NUMBERS.findall(a) == _NUMBERS.findall(b) else NEARBY
     return DIFFERENT
 
 
@@ -423,13 +428,13 @@ COMPARISONS: tuple[str, ...] = (
 # The levels each comparison can take besides `missing`, strongest first.
 LEVELS: dict[str, tuple[str, ...]] = {
     "identifier": (EXACT, DIFFERENT),
-    "name": (EXACT, CLOSE, GIVEN_ONLY, PARTIAL, DIFFERENT),
+    "name": (EXACT, CLOSE, GIVEN_ONLY, FAMILY_ONLY, PARTIAL, DIFFERENT),
     "birth_date": (EXACT, TYPO, SWAPPED, DIFFERENT),
     "gender": (EXACT, DIFFERENT),
     "mobile": (EXACT, DIFFERENT),
     "landline": (EXACT, DIFFERENT),
     "email": (EXACT, CLOSE, DIFFERENT),
-    "address": (EXACT, CLOSE, POSTAL_ONLY, DIFFERENT),
+    "address": (EXACT, CLOSE, NEARBY, POSTAL_ONLY, DIFFERENT),
 }
 
 

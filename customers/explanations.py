@@ -29,7 +29,9 @@ LEVEL_LABELS = {
     "swapped": _("day and month swapped"),
     "given_only": _("same given name, other family name"),
     "partial": _("one part of the name the same"),
+    "family_only": _("same family name, other given name"),
     "postal_only": _("same postal code"),
+    "nearby": _("same street or town, other numbers"),
 }
 
 HELD_BACK_LABELS = {

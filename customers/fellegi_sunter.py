@@ -222,11 +222,17 @@ def expectation_maximisation(
     return Estimate(m=m, u=u, prior=prior, iterations=iterations, converged=converged)
 
 
+# Expected pairs added to each level in an M-step: a level no pair showed (no swapped birth
+# dates in the data) gets a small probability, not a weight of minus thirty.
+_PSEUDO_PAIRS = 1.0
+
+
 def _normalised(counts: Counter, levels: tuple[str, ...]) -> dict[str, float] | None:
     total = sum(counts[level] for level in levels)
     if total <= 0:
         return None
-    values = {level: max(counts[level] / total, _FLOOR) for level in levels}
+    total += _PSEUDO_PAIRS * len(levels)
+    values = {level: max((counts[level] + _PSEUDO_PAIRS) / total, _FLOOR) for level in levels}
     scale = sum(values.values())
     return {level: value / scale for level, value in values.items()}
 

@@ -5,7 +5,8 @@ a level happens by chance: a landline shared by a household or a switchboard is 
 than a mobile, and weighs less); m by expectation-maximisation over candidate pairs, in two
 rounds so that no comparison's m is estimated on pairs chosen for agreeing on it (pairs sharing
 a name with the birth date give the m of phones, e-mail, address, gender and identifiers; pairs
-sharing a phone, an e-mail or an identifier give the m of the name and the birth date); and the
+sharing a phone, an e-mail, an identifier or the address give the m of the name (and of the birth
+date), and pairs sharing only the birth date that of the name too); and the
 prior from the matches EM expects among the candidate pairs, over all pairs of records.
 `manage.py train_matcher` reads the records and stores the result as a new version.
 """
@@ -31,8 +32,14 @@ from customers.normalization import LOOKUP_ONLY_KEYS, MatchKeys, blocking_keys
 MAX_BLOCK_RECORDS = 50
 NAME_BLOCKS = ("nb:", "kb:", "gn:", "gk:", "fk:", "kp:", "lb:", "lp:")
 CONTACT_BLOCKS = ("num:", "id:", "tel:", "mail:")
-NAME_ROUND = ("identifier", "gender", "mobile", "landline", "email", "address")
-CONTACT_ROUND = ("name", "birth_date")
+# Keys for training only, for data without phones or e-mails (the name's m must be estimated on
+# pairs not chosen by their names): the birth date alone, the address alone.
+BIRTH_BLOCK, ADDRESS_BLOCK = "tb:", "ta:"
+ROUNDS = (
+    (NAME_BLOCKS, ("identifier", "gender", "mobile", "landline", "email", "address")),
+    ((*CONTACT_BLOCKS, BIRTH_BLOCK, ADDRESS_BLOCK), ("name",)),
+    ((*CONTACT_BLOCKS, ADDRESS_BLOCK), ("birth_date",)),
+)
 
 Progress = Callable[[str, int], None]  # (stage, how many more done)
 
@@ -74,6 +81,10 @@ def candidate_pairs(records: Sequence[MatchKeys]) -> dict[tuple[int, int], set[s
         for block in blocking_keys(keys):
             if not block.startswith(LOOKUP_ONLY_KEYS):
                 blocks[block].append(index)
+        if keys.birth_date:
+            blocks[BIRTH_BLOCK + keys.birth_date].append(index)
+        if keys.address:
+            blocks[ADDRESS_BLOCK + keys.address].append(index)
     pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
     for block, members in blocks.items():
         if len(members) < 2 or len(members) > MAX_BLOCK_RECORDS:
@@ -129,7 +140,7 @@ def train_match_weights(
         levels_of[(i, j)] = compare_records(records[i], records[j]).levels
         progress("candidate pairs", 1)
     m = start_m
-    for kinds, estimated in ((NAME_BLOCKS, NAME_ROUND), (CONTACT_BLOCKS, CONTACT_ROUND)):
+    for kinds, estimated in ROUNDS:
         patterns = Counter(
             levels_of[pair] for pair, shared in candidates.items() if shared & set(kinds)
         )

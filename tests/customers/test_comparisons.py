@@ -7,8 +7,10 @@ from customers.comparisons import (
     CLOSE,
     DIFFERENT,
     EXACT,
+    FAMILY_ONLY,
     GIVEN_ONLY,
     MISSING,
+    NEARBY,
     PARTIAL,
     POSTAL_ONLY,
     SWAPPED,
@@ -144,7 +146,7 @@ def test_married_name_is_given_only():
 
 def test_same_family_and_another_given_name_is_a_relative():
     comparison = compare_names(keys(name="佐藤 翔太"), keys(name="佐藤 美咲"))
-    assert comparison.level == DIFFERENT
+    assert comparison.level == FAMILY_ONLY
     assert comparison.relative
 
 
@@ -244,7 +246,7 @@ def test_postal_code_levels(left, right, level):
         ("東京都新宿区新宿1-1-1", "東京都新宿区新宿１丁目１番１号", EXACT),
         ("東京都新宿区新宿1-1-1", "新宿区新宿1-1-1", CLOSE),  # prefecture left out
         ("東京都新宿区新宿1-1-1", "東京都新宿区新宮1-1-1", CLOSE),  # a slip in a word
-        ("東京都新宿区新宿1-1-1", "東京都新宿区新宿1-1-7", DIFFERENT),  # the neighbours
+        ("東京都新宿区新宿1-1-1", "東京都新宿区新宿1-1-7", NEARBY),  # the neighbours
         ("東京都新宿区新宿1-1-1", "大阪府大阪市北区梅田2-4-9", DIFFERENT),
         ("東京都新宿区新宿1-1-1", "", MISSING),
     ],

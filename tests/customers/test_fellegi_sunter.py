@@ -20,16 +20,42 @@ COMPARED = ("name", "birth_date", "mobile", "address")
 
 # What a generated population is made of: the m and u of each level, and the share of matches.
 TRUE_M = {
-    "name": {"exact": 0.8, "close": 0.1, "given_only": 0.04, "partial": 0.03, "different": 0.03},
+    "name": {
+        "exact": 0.8,
+        "close": 0.1,
+        "given_only": 0.03,
+        "family_only": 0.01,
+        "partial": 0.03,
+        "different": 0.03,
+    },
     "birth_date": {"exact": 0.9, "typo": 0.05, "swapped": 0.02, "different": 0.03},
     "mobile": {"exact": 0.7, "different": 0.3},
-    "address": {"exact": 0.6, "close": 0.2, "postal_only": 0.05, "different": 0.15},
+    "address": {
+        "exact": 0.6,
+        "close": 0.15,
+        "nearby": 0.05,
+        "postal_only": 0.05,
+        "different": 0.15,
+    },
 }
 TRUE_U = {
-    "name": {"exact": 0.02, "close": 0.05, "given_only": 0.03, "partial": 0.05, "different": 0.85},
+    "name": {
+        "exact": 0.02,
+        "close": 0.05,
+        "given_only": 0.02,
+        "family_only": 0.01,
+        "partial": 0.05,
+        "different": 0.85,
+    },
     "birth_date": {"exact": 0.03, "typo": 0.05, "swapped": 0.01, "different": 0.91},
     "mobile": {"exact": 0.01, "different": 0.99},
-    "address": {"exact": 0.02, "close": 0.05, "postal_only": 0.08, "different": 0.85},
+    "address": {
+        "exact": 0.02,
+        "close": 0.03,
+        "nearby": 0.02,
+        "postal_only": 0.08,
+        "different": 0.85,
+    },
 }
 TRUE_PRIOR = 0.25
 MISSING_SHARE = 0.1
@@ -112,7 +138,7 @@ def test_u_from_random_pairs_is_each_levels_share_where_it_is_known():
 
     u = level_frequencies(pairs, comparisons=COMPARED)
 
-    assert u["address"]["exact"] == pytest.approx(20.5 / 1002, rel=1e-9)
+    assert u["address"]["exact"] == pytest.approx(20.5 / 1002.5, rel=1e-9)
     assert u["mobile"]["exact"] == pytest.approx(0.5 / 981, rel=1e-9)
     assert sum(u["name"].values()) == pytest.approx(1)
 
