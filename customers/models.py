@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What a row written by plain SQL (a bulk loader) gets in the JSON columns added later.
+EMPTY_JSON = models.Value({}, output_field=models.JSONField())
+
 
 class Customer(models.Model):
     """The resolved person: one row however many source systems know them.
@@ -64,7 +67,7 @@ class SourceRecord(models.Model):
     link_score = models.FloatField(_("link score"), null=True, blank=True)
     # The match model version that made the link, and the weight of each comparison.
     link_model_version = models.PositiveIntegerField(null=True, blank=True)
-    link_explanation = models.JSONField(default=dict, blank=True)
+    link_explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,7 +177,7 @@ class MergeDecision(models.Model):
     rule = models.CharField(max_length=40, blank=True)
     score = models.FloatField(null=True, blank=True)
     model_version = models.PositiveIntegerField(null=True, blank=True)
-    explanation = models.JSONField(default=dict, blank=True)
+    explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -212,7 +215,7 @@ class ReviewCandidate(models.Model):
     rule = models.CharField(max_length=40)
     score = models.FloatField()
     model_version = models.PositiveIntegerField(null=True, blank=True)
-    explanation = models.JSONField(default=dict, blank=True)
+    explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
     )
