@@ -594,6 +594,8 @@ def blocking_keys(keys: MatchKeys) -> set[str]:
     if family and keys.address:
         blocks.add(f"af:{keys.address}:{family}")
     if typed_latin and latin:
-        # Latin names are rare enough here to be a block on their own.
+        # Latin names are rare enough here to be blocks on their own, whole and by part (a typo
+        # in the other part and in the birth date).
         blocks.add(f"ln:{'|'.join(latin)}")
+        blocks.update(f"lq:{part}" for part in latin if len(latin) > 1)
     return {block[:BLOCKING_KEY_MAX_LENGTH] for block in blocks}
