@@ -33,6 +33,7 @@ import math
 import os
 import platform
 import random
+import re
 import signal
 import statistics
 import threading
@@ -74,6 +75,139 @@ class LabelledSet:
     people: int
 
 
+# What real legacy records do that the demo's do not, as shares of the people known to both
+# desks (and, for the missing birth date, of every ATM record): the ATM record is changed.
+MESS_SHARES = {
+    "no_birth_date": 0.06,  # of all ATM records: old card systems often lack it
+    "birth_date_typo": 0.015,  # one digit wrong, or two neighbouring digits swapped
+    "birth_day_month_swapped": 0.01,
+    "address_missing": 0.03,
+    "address_abbreviated": 0.02,  # prefecture and city left out
+    "married_landline_only": 0.005,  # a new family name and only the home landline shared
+    "latin_name": 0.02,  # typed in romaji by an agent, no kana
+    "latin_name_typo": 0.01,  # romaji with one letter wrong
+}
+_PREFECTURE_AND_CITY = re.compile(r"^(?:東京都|北海道|(?:京都|大阪)府|.{2,3}県)(?:.+?[市郡])?")
+_FAMILY_NAMES_AFTER_MARRIAGE = [
+    ("小川", "オガワ"),
+    ("森", "モリ"),
+    ("石井", "イシイ"),
+    ("岡田", "オカダ"),
+]
+
+
+def _birth_date_typo(date: str, rng: random.Random) -> str:
+    import datetime
+
+    digits = date.replace("-", "")
+    for _ in range(20):
+        position = rng.randrange(2, 8)  # the century is never mistyped
+        typed = digits[:position] + str(rng.randrange(10)) + digits[position + 1 :]
+        try:
+            changed = datetime.date(int(typed[:4]), int(typed[4:6]), int(typed[6:]))
+        except ValueError:
+            continue
+        # The API refuses a date in the future or before 1900, as real desks' systems do.
+        if typed != digits and 1900 <= changed.year <= datetime.date.today().year - 18:
+            return changed.isoformat()
+    return date
+
+
+def _romaji(kana: str) -> str:
+    """A kana name as an agent types it in Latin letters: given name first, capitalised."""
+    import pykakasi
+
+    family, _, given = kana.replace("　", " ").partition(" ")
+    converter = pykakasi.kakasi()
+
+    def spelled(part: str) -> str:
+        return "".join(item["hepburn"] for item in converter.convert(part)).capitalize()
+
+    return f"{spelled(given)} {spelled(family)}".strip()
+
+
+def _one_letter_wrong(text: str, rng: random.Random) -> str:
+    positions = [i for i, c in enumerate(text) if c.isalpha() and i > 0]
+    if not positions:
+        return text
+    i = rng.choice(positions)
+    replacement = rng.choice([c for c in "aeiounrst" if c != text[i].lower()])
+    return text[:i] + replacement + text[i + 1 :]
+
+
+def add_real_world_mess(people: list, *, seed: int) -> list:
+    """The people with their ATM records changed as MESS_SHARES says (only people outside the
+    trap groups, whose records must stay as the trap needs them), each change a variant."""
+    from dataclasses import replace
+
+    rng = random.Random(seed + 7)
+    messy = []
+    for person in people:
+        records = [(system, dict(record)) for system, record in person.records]
+        variants = list(person.variants)
+        for system, record in records:
+            if system == "atm_svc" and rng.random() < MESS_SHARES["no_birth_date"]:
+                record["birth_date"] = ""
+                variants.append("no_birth_date")
+        if not person.trap and len(records) >= 2 and records[-1][1].get("birth_date"):
+            first, last = records[0][1], records[-1][1]
+            roll, edge = rng.random(), 0.0
+            for variant in list(MESS_SHARES)[1:]:
+                edge += MESS_SHARES[variant]
+                if roll < edge:
+                    if _make_messy(variant, first, last, rng):
+                        variants.append(variant)
+                    break
+        messy.append(replace(person, records=tuple(records), variants=tuple(variants)))
+    return messy
+
+
+def _make_messy(variant: str, first: dict, last: dict, rng: random.Random) -> bool:
+    if variant == "birth_date_typo":
+        last["birth_date"] = _birth_date_typo(last["birth_date"], rng)
+    elif variant == "birth_day_month_swapped":
+        year, month, day = last["birth_date"].split("-")
+        if day == month or int(day) > 12:
+            return False
+        last["birth_date"] = f"{year}-{day}-{month}"
+    elif variant == "address_missing":
+        last["address"], last["postal_code"] = "", ""
+    elif variant == "address_abbreviated":
+        shortened = _PREFECTURE_AND_CITY.sub("", last.get("address") or "")
+        if not shortened or shortened == last.get("address"):
+            return False
+        last["address"] = shortened
+    elif variant == "married_landline_only":
+        landlines = [
+            p
+            for p in first.get("phones", [])
+            if not p.replace("-", "").startswith(("090", "080", "070", "060"))
+        ]
+        home = (
+            landlines[0]
+            if landlines
+            else f"03-{rng.randrange(1000, 9999)}-{rng.randrange(10000):04d}"
+        )
+        first["phones"] = [*first.get("phones", []), *([] if landlines else [home])]
+        family, kana = rng.choice(_FAMILY_NAMES_AFTER_MARRIAGE)
+        given = re.split(r"[\s　]+", last.get("name") or first["name"], maxsplit=1)[-1]
+        given_kana = re.split(r"[\s　]+", first["name_kana"], maxsplit=1)[-1]
+        last.update(
+            name=f"{family} {given}",
+            name_kana=f"{kana} {given_kana}",
+            phones=[home],
+            emails=[],
+            address="",
+            postal_code="",
+        )
+    elif variant in ("latin_name", "latin_name_typo"):
+        romaji = _romaji(first["name_kana"])
+        if variant == "latin_name_typo":
+            romaji = _one_letter_wrong(romaji, rng)
+        last["name"], last["name_kana"] = romaji, ""
+    return True
+
+
 def generate_labelled_set(*, minimum_records: int, seed: int) -> LabelledSet:
     from demo.customers import generate_people
 
@@ -83,6 +217,7 @@ def generate_labelled_set(*, minimum_records: int, seed: int) -> LabelledSet:
         if sum(len(person.records) for person in people) >= minimum_records:
             break
         count = math.ceil(count * 1.05)
+    people = add_real_world_mess(people, seed=seed)
     labelled = LabelledSet(records={}, person_of={}, variants_of={}, trap_of={}, people=count)
     for person in people:
         labelled.variants_of[person.person_id] = person.variants
@@ -327,6 +462,7 @@ DECISIVE_DIFFERENCES = (
     "no_email",
     "no_address",
     "address_without_prefecture",
+    *MESS_SHARES,
 )
 
 
@@ -366,20 +502,26 @@ class Scores:
 
 
 def what_the_rules_say(a: dict, b: dict) -> str:
-    """The match rules' verdict on two stored records, to tell a rule's "no" from a link the
+    """The matcher's verdict on two stored records, to tell its "no" from a link the
     resolution did not make (e.g. a candidate outside the blocks it compared)."""
-    from customers.match_rules import LINK, compare
+    from customers.comparisons import COMPARISONS, compare_records
+    from customers.match_models import current_weights
+    from customers.matching import LINK, decide
     from customers.normalization import MatchKeys, blocking_keys
 
     keys_a, keys_b = MatchKeys.from_dict(a), MatchKeys.from_dict(b)
-    verdict = compare(keys_a, keys_b)
+    comparison = compare_records(keys_a, keys_b)
+    levels = ",".join(
+        f"{n[:4]}={level}" for n, level in zip(COMPARISONS, comparison.levels, strict=True)
+    )
+    verdict = decide(comparison, weights=current_weights())
     if verdict is None:
-        return "no rule applies"
+        return f"apart ({levels})"
     if verdict.decision != LINK:
-        return f"review by {verdict.rule}"
+        return f"review p={verdict.score:.3f} {verdict.held_back} ({levels})"
     if not blocking_keys(keys_a) & blocking_keys(keys_b):
-        return f"{verdict.rule} would link, no shared blocking key"
-    return f"{verdict.rule} would link, not linked"
+        return f"would link, no shared blocking key ({levels})"
+    return f"would link, not linked ({levels})"
 
 
 def score(labelled: LabelledSet, resolution: Resolution) -> Scores:

@@ -124,7 +124,7 @@ def _people_sql() -> str:
            'c' || i || '@example.jp' AS email,
            lpad(((i * 37) %% 10000000)::text, 7, '0') AS postal_code,
            '東京都新宿区西新宿' || (i %% 8 + 1) || '-' || (i %% 30 + 1) || '-' || (i %% 20 + 1)
-               AS address,
+               || '-' || (i / 2) || '号室' AS address,
            i %% 10 < 3 AS has_loan,
            CASE WHEN i %% 25 = 0 THEN 12 ELSE 0 END AS days_past_due,
            '4980' || lpad(i::text, 8, '0') AS loan_number
@@ -185,7 +185,8 @@ FROM (
 ) AS records
 """
 
-# The keys blocking_keys() gives for such a record (checked against it after the load).
+# The keys blocking_keys() gives for such a record (checked against it after the load), but the
+# romaji one (lb:), which pykakasi reads in Python: only a Latin-script search misses it.
 BLOCKING_KEYS_SQL = """
 INSERT INTO customers_blockingkey (key, source_record_id)
 SELECT key, i
@@ -200,7 +201,9 @@ LATERAL unnest(ARRAY[
     'gn:' || given || ':' || birth_date,
     'gk:' || given_kana || ':' || birth_date,
     'fk:' || family_kana || ':' || birth_date,
-    'kp:' || left(family_kana || given_kana, 2) || ':' || birth_date
+    'kp:' || left(family_kana || given_kana, 2) || ':' || birth_date,
+    'np:' || family_kana || given_kana || ':' || postal_code,
+    'af:' || address || ':' || family_kana
 ]) AS key
 """
 

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from console.agents.models import AgentState
 from contacts.models import CaseKind, CaseStatus, Channel, ContactState, Desk
+from customers.match_models import match_model_version
 from customers.models import AccountKind
 
 # As the loan and card systems send them; an unknown status is shown as sent.
@@ -28,7 +29,8 @@ ACCOUNT_STATUSES = {
     "expired": pgettext_lazy("account status", "Expired"),
 }
 
-# The rule names customers.match_rules stores with each link.
+# The rule names the first matcher (exact rules, the first that applied decided) stored with
+# each link; links it made keep them. Newer links name the model (match_rule_label).
 MATCH_RULES = {
     "customer_number": _("Same customer number"),
     "customer_number_conflict": _("Same customer number, other details differ"),
@@ -72,6 +74,14 @@ CHANNEL_ICONS = {
     Channel.EMAIL: "@",
     Channel.SMS: "✆",
 }
+
+
+def match_rule_label(code: str) -> str:
+    """A link's rule in words: the rules of old, or the model version that weighed the evidence."""
+    version = match_model_version(code)
+    if version is not None:
+        return str(_("Weighed evidence (model v%(version)s)") % {"version": version})
+    return label_of(MATCH_RULES, code)
 
 
 def label_of(labels: dict, code) -> str:

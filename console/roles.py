@@ -60,6 +60,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "console.view_webhooksubscription",
         "console.add_webhooksubscription",
         "console.change_webhooksubscription",
+        # Matching: which source-system attributes are identifiers; the model versions.
+        "customers.view_sourcesystem",
+        "customers.add_sourcesystem",
+        "customers.change_sourcesystem",
+        "customers.view_matchmodel",
         # Follow-ups: the admins write what customers are sent and when.
         "console.view_messagetemplate",
         "console.add_messagetemplate",

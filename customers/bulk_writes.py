@@ -49,6 +49,7 @@ def rows_with_one_of(
     values: Iterable,
     columns: Sequence[str],
     named: bool = False,
+    limit_per_value: int | None = None,
     **where: Any,
 ) -> list[tuple]:
     """`columns` of the rows whose `field` is one of `values` and whose other fields in
@@ -60,6 +61,9 @@ def rows_with_one_of(
     faster than ANALYZE follows (a bulk load, or a server with autovacuum off) it guesses that
     most of the table matches and reads all of it: a batch's reads then cost more the bigger the
     table, instead of staying a few index look-ups per record.
+
+    With `limit_per_value`, PostgreSQL returns at most that many rows for each value (which
+    ones is not defined); other databases return them all.
     """
     values = list(dict.fromkeys(values))
     if not values:
@@ -86,12 +90,13 @@ def rows_with_one_of(
             parameters.append(other.get_db_prep_value(value, connection))
     selected = [meta.pk if name == "pk" else meta.get_field(name) for name in columns]
     names = ", ".join(quote(column.column) for column in selected)
+    limit = f" LIMIT {int(limit_per_value)}" if limit_per_value else ""
     # OFFSET 0 keeps the lateral subquery a look-up per value: without it the planner may
     # turn it back into one join and choose the same full read.
     sql = (
         "SELECT found.* FROM unnest(%b) AS one(value) "
         f"CROSS JOIN LATERAL (SELECT {names} FROM {quote(meta.db_table)} "
-        f"WHERE {' AND '.join(conditions)} OFFSET 0) AS found"
+        f"WHERE {' AND '.join(conditions)} OFFSET 0{limit}) AS found"
     )
     converters = [
         (position, column.get_db_converters(connection))

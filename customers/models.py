@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What a row written by plain SQL (a bulk loader) gets in the JSON columns added later.
+EMPTY_JSON = models.Value({}, output_field=models.JSONField())
+
 
 class Customer(models.Model):
     """The resolved person: one row however many source systems know them.
@@ -62,6 +65,9 @@ class SourceRecord(models.Model):
     record_updated_at = models.DateTimeField(null=True, blank=True)
     link_rule = models.CharField(_("link rule"), max_length=40, blank=True)
     link_score = models.FloatField(_("link score"), null=True, blank=True)
+    # The match model version that made the link, and the weight of each comparison.
+    link_model_version = models.PositiveIntegerField(null=True, blank=True)
+    link_explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -170,6 +176,8 @@ class MergeDecision(models.Model):
     )
     rule = models.CharField(max_length=40, blank=True)
     score = models.FloatField(null=True, blank=True)
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -206,6 +214,8 @@ class ReviewCandidate(models.Model):
     candidate_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     rule = models.CharField(max_length=40)
     score = models.FloatField()
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    explanation = models.JSONField(default=dict, blank=True, db_default=EMPTY_JSON)
     status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
     )
@@ -231,3 +241,51 @@ class ReviewCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_record_id} ~ {self.candidate_customer_id} ({self.rule})"
+
+
+class SourceSystem(models.Model):
+    """A system that sends source records, and which of its records' `attributes` are
+    identifiers (a member number, a contract number): an equal one is strong evidence that two
+    records are one person, a different one a contradiction."""
+
+    code = models.CharField(_("system"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    identifier_attributes = models.JSONField(
+        _("identifier attributes"),
+        default=list,
+        blank=True,
+        help_text=_("Keys of the records' attributes that identify a person, e.g. member_no."),
+    )
+
+    class Meta:
+        verbose_name = _("source system")
+        verbose_name_plural = _("source systems")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class MatchModel(models.Model):
+    """A version of the matcher's weights (customers.fellegi_sunter.MatchWeights as JSON): who
+    fitted it, when, on how many records. The newest decides new links; each link keeps the
+    version that made it, and a new version leaves earlier links as they are."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    parameters = models.JSONField(_("weights"))
+    record_count = models.PositiveIntegerField(_("records trained on"), default=0)
+    pair_count = models.PositiveIntegerField(_("pairs compared"), default=0)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    trained_by_name = models.CharField(_("trained by"), max_length=150, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("match model")
+        verbose_name_plural = _("match models")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

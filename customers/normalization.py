@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import jaconv
+import pykakasi
 
 # Old-form (kyūjitai) and itaiji kanji that the same family writes either way; registries, card
 # embossers and legacy systems pick one or the other, so 髙橋 and 高橋 must compare equal. NFKC
@@ -357,6 +358,65 @@ def normalise_gender(value: object) -> str:
     return _GENDER_CODES.get(normalise_text(value), "")
 
 
+_LATIN_LETTER = re.compile(r"[A-Z]")
+
+
+def is_latin(name: str) -> bool:
+    """A name typed in Latin letters (normalised names are upper-cased)."""
+    return bool(_LATIN_LETTER.search(name))
+
+
+# Hepburn, Kunrei and passport spellings of one reading (Satō, Satou, Satoh, Sato; Shun, Syun)
+# fold to one form. Applied to both sides, so a non-Japanese name only changes on both alike.
+_ROMAJI_FOLDS = (
+    ("tch", "ch"),
+    ("sh", "sy"),
+    ("syi", "si"),
+    ("ch", "ty"),
+    ("tyi", "ti"),
+    ("ts", "t"),
+    ("j", "zy"),
+    ("zyi", "zi"),
+    ("f", "h"),
+    ("mb", "nb"),
+    ("mp", "np"),
+    ("mm", "nm"),
+    ("ou", "o"),
+    ("oo", "o"),
+    ("uu", "u"),
+    ("aa", "a"),
+    ("ii", "i"),
+    ("ee", "e"),
+)
+_OH_BEFORE_CONSONANT = re.compile(r"oh(?=[^aeiou]|$)")
+_NOT_A_LETTER = re.compile(r"[^a-z]")
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_VALUES)
+def fold_romaji(text: str) -> str:
+    """Lower case, no spaces, hyphens, dots or accents, long vowels and spelling systems folded:
+    "SATOH Ken-ichi", "Satō Kenichi" and "satou kenichi" all give "satokenichi"."""
+    decomposed = unicodedata.normalize("NFKD", text).lower()
+    folded = _NOT_A_LETTER.sub("", decomposed)
+    folded = _OH_BEFORE_CONSONANT.sub("o", folded)
+    for spelling, canonical in _ROMAJI_FOLDS:
+        folded = folded.replace(spelling, canonical)
+    return folded
+
+
+@functools.cache
+def _kakasi() -> pykakasi.kakasi:
+    return pykakasi.kakasi()
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_VALUES)
+def kana_to_romaji(kana: str) -> str:
+    """A katakana reading in folded romaji (ヤマダタロウ → "yamadataro")."""
+    if not kana:
+        return ""
+    return fold_romaji("".join(part["hepburn"] for part in _kakasi().convert(kana)))
+
+
 @dataclass(frozen=True)
 class MatchKeys:
     """A source record's normalised identity, stored as JSON beside the record."""
@@ -374,12 +434,17 @@ class MatchKeys:
     emails: frozenset[str] = frozenset()
     postal_code: str = ""
     address: str = ""
+    # "name=value" of each attribute the record's source system declares an identifier.
+    identifiers: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict[str, str | list[str]]:
-        """JSON-ready: sets become sorted lists, so equal keys serialise identically."""
+        """JSON-ready: sets become sorted lists, so equal keys serialise identically. Records
+        without declared identifiers are stored as they were before identifiers existed."""
         data: dict[str, str | list[str]] = {}
         for name in _MATCH_KEY_FIELDS:
             value = getattr(self, name)
+            if name == "identifiers" and not value:
+                continue
             data[name] = sorted(value) if isinstance(value, frozenset) else value
         return data
 
@@ -399,7 +464,7 @@ class MatchKeys:
 
 # Looked up once: dataclasses.fields() on every record read was a visible share of a batch.
 _MATCH_KEY_FIELDS = tuple(field.name for field in fields(MatchKeys))
-_SET_FIELDS = frozenset({"phones", "emails"})
+_SET_FIELDS = frozenset({"phones", "emails", "identifiers"})
 
 
 def _as_list(value: object) -> list[object]:
@@ -414,9 +479,26 @@ def _as_list(value: object) -> list[object]:
     return [value]
 
 
-def match_keys(record: Mapping[str, object]) -> MatchKeys:
+def declared_identifiers(
+    attributes: object, identifier_attributes: Iterable[str]
+) -> frozenset[str]:
+    """ "name=value" for each declared identifier the record's `attributes` hold a value for."""
+    if not isinstance(attributes, Mapping):
+        return frozenset()
+    found = set()
+    for name in identifier_attributes:
+        value = normalise_text(attributes.get(name))
+        if value:
+            found.add(f"{name}={value}")
+    return frozenset(found)
+
+
+def match_keys(
+    record: Mapping[str, object], *, identifier_attributes: Iterable[str] = ()
+) -> MatchKeys:
     """Keys of one source record (customer_number, name, name_kana, birth_date, gender,
-    phones, emails, postal_code, address; every field optional)."""
+    phones, emails, postal_code, address, and the `attributes` its system declared
+    identifiers; every field optional)."""
     family_name, given_name = split_name(record.get("name"), normalise=normalise_name)
     family_kana, given_kana = split_name(record.get("name_kana"), normalise=normalise_kana)
     phones = {normalise_phone(phone) for phone in _as_list(record.get("phones"))}
@@ -435,6 +517,7 @@ def match_keys(record: Mapping[str, object]) -> MatchKeys:
         emails=frozenset(emails - {""}),
         postal_code=normalise_postal_code(record.get("postal_code")),
         address=normalise_address(record.get("address")),
+        identifiers=declared_identifiers(record.get("attributes"), identifier_attributes),
     )
 
 
@@ -452,23 +535,43 @@ _KANA_PREFIX_LENGTH = 2
 LOOKUP_ONLY_KEYS = ("tel8:",)
 
 
+def _latin_parts(keys: MatchKeys) -> tuple[str, ...]:
+    """The name's parts in folded romaji, as typed in Latin letters or read from the kana,
+    sorted: Latin names come in either order."""
+    if keys.name and is_latin(keys.name):
+        parts = (keys.family_name, keys.given_name) if keys.given_name else (keys.name,)
+        folded = [fold_romaji(part) for part in parts]
+    elif keys.name_kana:
+        parts = (keys.family_kana, keys.given_kana) if keys.given_kana else (keys.name_kana,)
+        folded = [kana_to_romaji(part) for part in parts]
+    else:
+        return ()
+    return tuple(sorted(part for part in folded if part))
+
+
 def blocking_keys(keys: MatchKeys) -> set[str]:
     """Short keys that two records of one person very likely share at least one of.
 
     Candidates are fetched by these with one indexed lookup, so none of them is broad on its
-    own: a birth date always comes with a name part. The linking rules in match_rules all need
-    a shared identifier or a shared birth date and name, so every pair they link shares a key;
-    a kana typo is found unless it sits in the first two kana of an unsplit reading and only
-    the address is shared.
+    own: a name always comes with a birth date, a postal code or an address. Between them they
+    find the pairs the matcher can link: a shared identifier, phone or e-mail (a record without
+    a birth date); a name part with the birth date (a changed phone, a married name, a typo in
+    the other part, kana against romaji); a name with the postal code or the address (a
+    birth-date typo). A typo in both the name and the birth date with nothing else shared is
+    not found, nor a kana typo in the first two kana of an unsplit reading with only the
+    address shared.
     """
     blocks: set[str] = set()
     if keys.customer_number:
         blocks.add(f"num:{keys.customer_number}")
+    blocks.update(f"id:{identifier}" for identifier in keys.identifiers)
     blocks.update(f"tel:{phone}" for phone in keys.phones)
     # The number's last eight digits: finds a caller whose number another system wrote with a
     # different prefix (LOOKUP_ONLY_KEYS).
     blocks.update(f"tel8:{phone[-8:]}" for phone in keys.phones if len(phone) > 8)
     blocks.update(f"mail:{email}" for email in keys.emails)
+    latin = _latin_parts(keys)
+    typed_latin = bool(keys.name) and is_latin(keys.name)
     if birth := keys.birth_date:
         name_parts = {
             "nb": keys.name,  # whole name in kanji: a changed phone, kanji variants
@@ -477,6 +580,22 @@ def blocking_keys(keys: MatchKeys) -> set[str]:
             "gk": keys.given_kana,
             "fk": keys.family_kana,  # family reading: a typo in the given name
             "kp": keys.name_kana[:_KANA_PREFIX_LENGTH],  # reading prefix: a typo later on
+            "lb": "|".join(latin),  # romaji, either order: a Latin name against the kana
         }
         blocks.update(f"{kind}:{part}:{birth}" for kind, part in name_parts.items() if part)
+        if typed_latin and len(latin) > 1:
+            # Each part of a Latin name: a married name, a typo in the other part.
+            blocks.update(f"lp:{part}:{birth}" for part in latin)
+    # Without the birth date (a typo in it, or none on one side): the name with where they live.
+    whole = keys.name_kana or keys.name
+    family = keys.family_kana or keys.family_name or whole
+    if whole and keys.postal_code:
+        blocks.add(f"np:{whole}:{keys.postal_code}")
+    if family and keys.address:
+        blocks.add(f"af:{keys.address}:{family}")
+    if typed_latin and latin:
+        # Latin names are rare enough here to be blocks on their own, whole and by part (a typo
+        # in the other part and in the birth date).
+        blocks.add(f"ln:{'|'.join(latin)}")
+        blocks.update(f"lq:{part}" for part in latin if len(latin) > 1)
     return {block[:BLOCKING_KEY_MAX_LENGTH] for block in blocks}

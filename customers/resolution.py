@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +30,9 @@ from customers.bulk_writes import (
     rows_with_one_of,
     update_rows,
 )
-from customers.match_rules import LINK, MatchVerdict, compare
+from customers.fellegi_sunter import MatchWeights
+from customers.match_models import current_weights, identifier_attributes
+from customers.matching import LINK, MatchVerdict, compare
 from customers.merging import kept_apart_pairs, merge_customers
 from customers.models import (
     BlockingKey,
@@ -51,6 +53,10 @@ from customers.survivorship import (
 # A key shared by more customers than this (a company switchboard, a shared family e-mail) says
 # little about who is who and would make every batch compare against hundreds of records.
 MAX_BLOCK_CUSTOMERS = 50
+# A key with this many records is not read further (PostgreSQL) and not used: an apartment
+# block's address or a switchboard would otherwise be read whole for every record that has it,
+# and the read grows with the table, not with the batch.
+BROAD_BLOCK_RECORDS = 4 * MAX_BLOCK_CUSTOMERS
 
 
 class Action:
@@ -106,8 +112,7 @@ class _RecordWrite:
     updated_at: datetime
     surviving_alone: tuple
     pk: int | None = None
-    link_rule: str = ""
-    link_score: float | None = None
+    link: MatchVerdict | None = None
 
 
 @dataclass
@@ -206,10 +211,17 @@ def _candidates_by_key(keys: set[str], *, system: str, batch_ids: set[str]) -> d
     # Keys first, then each record once: a record shares several keys with a batch, and its
     # stored match keys are the bulk of what is read and parsed.
     keys_of_record: dict[int, list[str]] = defaultdict(list)
-    for key, record_id in rows_with_one_of(
-        BlockingKey, field="key", values=keys, columns=["key", "source_record_id"]
-    ):
-        keys_of_record[record_id].append(key)
+    rows = rows_with_one_of(
+        BlockingKey,
+        field="key",
+        values=keys,
+        columns=["key", "source_record_id"],
+        limit_per_value=BROAD_BLOCK_RECORDS,
+    )
+    records_of_key = Counter(key for key, _ in rows)
+    for key, record_id in rows:
+        if records_of_key[key] < BROAD_BLOCK_RECORDS:
+            keys_of_record[record_id].append(key)
     index: dict[str, list[_Candidate]] = defaultdict(list)
     rows = rows_with_one_of(
         SourceRecord,
@@ -230,7 +242,9 @@ def _candidates_by_key(keys: set[str], *, system: str, batch_ids: set[str]) -> d
     return index
 
 
-def _best_verdicts(keys: MatchKeys, blocks: set[str], index: dict, batch: _Batch) -> dict:
+def _best_verdicts(
+    keys: MatchKeys, blocks: set[str], index: dict, batch: _Batch, weights: MatchWeights
+) -> dict:
     """The strongest verdict per current customer among the candidates sharing a key."""
     best: dict[Any, MatchVerdict] = {}
     seen: set[tuple[str, str]] = set()
@@ -245,7 +259,7 @@ def _best_verdicts(keys: MatchKeys, blocks: set[str], index: dict, batch: _Batch
             ):
                 continue
             seen.add(candidate.record_key)
-            verdict = compare(keys, candidate.keys)
+            verdict = compare(keys, candidate.keys, weights=weights)
             if verdict is None:
                 continue
             if customer_id not in best or verdict.score > best[customer_id].score:
@@ -280,10 +294,10 @@ class _Version:
     updated_at: datetime | None = None  # orders records; one record needs no order
 
 
-def _incoming(record: dict, *, system: str) -> _Incoming:
+def _incoming(record: dict, *, system: str, identifiers: tuple[str, ...]) -> _Incoming:
     payload = payload_of(record)
     encoded = encoded_payload(payload)
-    keys = match_keys(payload)
+    keys = match_keys(payload, identifier_attributes=identifiers)
     blocks = blocking_keys(keys)
     updated_at = _record_time(payload)
     alone = _Version(system, payload["external_id"], payload, updated_at)
@@ -317,7 +331,8 @@ def ingest_source_records(
 
 
 def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> IngestOutcome:
-    incoming = [_incoming(record, system=system) for record in records]
+    identifiers = identifier_attributes(system)
+    incoming = [_incoming(record, system=system, identifiers=identifiers) for record in records]
     batch_ids = {item.payload["external_id"] for item in incoming}
     all_blocks = set().union(*(item.matching_blocks for item in incoming))
     _lock_keys(all_blocks | {f"record:{system}:{external_id}" for external_id in batch_ids})
@@ -334,6 +349,7 @@ def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> Inge
         )
     }
     index = _candidates_by_key(all_blocks, system=system, batch_ids=batch_ids)
+    weights = current_weights()
     batch = _Batch(system=system)
     results: list[RecordOutcome] = []
     changed: list[_RecordWrite] = []
@@ -347,7 +363,7 @@ def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> Inge
             results.append(RecordOutcome(external_id, stored.customer_id, Action.UNCHANGED))
             _add_to_index(index, indexed, blocks, (system, external_id), stored.customer_id, keys)
             continue
-        verdicts = _best_verdicts(keys, blocks, index, batch)
+        verdicts = _best_verdicts(keys, blocks, index, batch, weights)
         links = sorted(
             ((cid, v) for cid, v in verdicts.items() if v.decision == LINK),
             key=lambda item: -item[1].score,
@@ -376,8 +392,7 @@ def _ingest(*, system: str, records: list[dict], decided_by_system: str) -> Inge
             surviving_alone=item.surviving_alone,
             pk=None if stored is None else stored.pk,
         )
-        if match is not None:
-            record.link_rule, record.link_score = match.rule, match.score
+        record.link = match
         changed.append(record)
         # A record that links to several customers ties them together: merge them into the
         # customer it joined, unless a person has decided they are different people (asked
@@ -423,6 +438,8 @@ SOURCE_RECORD_FIELDS = [
     "record_updated_at",
     "link_rule",
     "link_score",
+    "link_model_version",
+    "link_explanation",
     "created_at",
     "updated_at",
 ]
@@ -445,8 +462,7 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
                 record.payload_hash,
                 EncodedJSON(record.encoded_keys),
                 record.record_updated_at,
-                record.link_rule,
-                record.link_score,
+                *_link_columns(record.link),
                 record.updated_at,
                 record.updated_at,
             )
@@ -490,14 +506,22 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
     new_ids = set(batch.new_customers)
     insert_rows(
         MergeDecision,
-        fields=["kind", "customer_id", "source_record_id", "rule", "score", "decided_by_system"],
+        fields=[
+            "kind",
+            "customer_id",
+            "source_record_id",
+            "rule",
+            "score",
+            "model_version",
+            "explanation",
+            "decided_by_system",
+        ],
         rows=[
             (
                 DecisionKind.CREATED if record.customer_id in new_ids else DecisionKind.LINKED,
                 record.customer_id,
                 record.pk,
-                record.link_rule,
-                record.link_score,
+                *_link_columns(record.link),
                 decided_by_system,
             )
             for record in created
@@ -507,6 +531,13 @@ def _write(batch: _Batch, changed: list[_RecordWrite], decided_by_system: str) -
     _open_reviews(batch, {record.external_id: record for record in changed}, decided_by_system)
     touched = {batch.current(record.customer_id) for record in changed}
     refresh_customers(touched - settled.keys())
+
+
+def _link_columns(link: MatchVerdict | None) -> tuple:
+    """rule, score, model version and explanation of a link (empty for a new customer)."""
+    if link is None:
+        return ("", None, None, EncodedJSON("{}"))
+    return (link.rule, link.score, link.model_version, EncodedJSON(link.explanation_json))
 
 
 def _settle_new_customers(batch: _Batch, created: list[_RecordWrite]) -> dict:
@@ -551,6 +582,8 @@ def _merge(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_system: s
             absorbed=customers[absorbed_id],
             rule=verdict.rule,
             score=verdict.score,
+            model_version=verdict.model_version,
+            explanation=verdict.explanation(),
             source_record=None if record is None else SourceRecord(pk=record.pk),
             decided_by_system=decided_by_system,
             reason="A new record matched both customers.",
@@ -588,6 +621,8 @@ def _open_reviews(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_sy
             candidate_customer_id=candidate_id,
             rule=verdict.rule,
             score=verdict.score,
+            model_version=verdict.model_version,
+            explanation=verdict.explanation(),
         )
         for record, candidate_id, verdict in fresh
     )
@@ -599,6 +634,8 @@ def _open_reviews(batch: _Batch, changed: dict[str, _RecordWrite], decided_by_sy
             source_record_id=record.pk,
             rule=verdict.rule,
             score=verdict.score,
+            model_version=verdict.model_version,
+            explanation=verdict.explanation(),
             decided_by_system=decided_by_system,
         )
         for record, candidate_id, verdict in fresh

@@ -91,6 +91,8 @@ def link_candidate(
             absorbed=record_customer,
             rule=candidate.rule,
             score=candidate.score,
+            model_version=candidate.model_version,
+            explanation=candidate.explanation,
             source_record=record,
             decided_by=decided_by,
             reason=reason,
@@ -104,6 +106,8 @@ def link_candidate(
         source_record=record,
         rule=candidate.rule,
         score=candidate.score,
+        model_version=candidate.model_version,
+        explanation=candidate.explanation,
         decided_by=decided_by,
         reason=reason,
     )

@@ -7,13 +7,13 @@ from console.labels import (
     ACCOUNT_STATUSES,
     CHANNEL_ICONS,
     GENDERS,
-    MATCH_RULES,
     ROLES,
     SOURCE_SYSTEMS,
     format_duration,
     format_phone,
     format_postal_code,
     label_of,
+    match_rule_label,
 )
 
 register = template.Library()
@@ -26,7 +26,7 @@ def account_status(code: str) -> str:
 
 @register.filter
 def match_rule(code: str) -> str:
-    return label_of(MATCH_RULES, code)
+    return match_rule_label(code)
 
 
 @register.filter

@@ -171,7 +171,7 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
     assert response.status_code == 200
     assert "山田 太郎" in page and "山田　太朗" in page  # what each desk calls him
     assert "ﾔﾏﾀﾞ ﾀﾛｳ" in page
-    assert "同じ氏名・生年月日・電話番号かメール" in page  # how the ATM record was linked
+    assert "証拠の重み付けで判定（モデル v1）" in page  # how the ATM record was linked
     assert "****3456" in page and "****1234" in page
     for full in ("4980-0012-3456", "498000123456", "4111 1111 1111 1234", "4111111111111234"):
         assert full not in page
@@ -184,7 +184,8 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
         (
             "ja",
             [
-                "同じ氏名・生年月日・電話番号かメール",
+                "証拠の重み付けで判定（モデル v1）",
+                "片方に情報なし",
                 "有効",
                 "ローン",
                 "カード",
@@ -196,7 +197,8 @@ def test_detail_shows_identity_both_systems_names_and_masked_accounts(client, ag
         (
             "en",
             [
-                "Same name, birth date and phone or e-mail",
+                "Weighed evidence (model v1)",
+                "not known on both sides",
                 "Active",
                 "Loan",
                 "Card",
@@ -368,8 +370,12 @@ def test_review_lists_open_candidates_side_by_side(client, steward, review_candi
     assert response.status_code == 200
     assert "ATM・カードサービスセンター A-900" in page  # the incoming record, its system by label
     assert "atm_svc" not in page.split('id="review-count"')[1]  # (the filter's option values)
-    assert "氏名と生年月日のみ一致" in page  # the rule that sent it, by its label
-    assert "0.65" in page
+    assert "証拠の重み付けで判定（モデル v1）" in page  # the model that sent it, in words
+    assert f"{review_candidate.score:.2f}" in page
+    # The waterfall: a bar per comparison, in words, the weights adding up to the total.
+    assert "判定に効いた項目とその重み（モデル v1）" in page
+    assert "携帯電話" in page and "固定電話" in page and "生年月日" in page
+    assert "重みの合計" in page
     assert "ｻﾄｳ ｼｮｳﾀ" in page and "サトウ ショウタ" in page
     assert decide_url(review_candidate) in page
     assert "csrfmiddlewaretoken" in page

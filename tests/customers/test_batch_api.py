@@ -46,8 +46,8 @@ def test_other_desk_record_of_the_same_person_links(ingest):
 
     assert second["action"] == "linked"
     assert second["customer_id"] == first["customer_id"]
-    assert second["match"]["rule"] == "name_birth_contact"
-    assert second["match"]["score"] >= 0.9
+    assert second["match"]["rule"] == "fellegi_sunter_v1"
+    assert second["match"]["score"] >= 0.99
     assert Customer.objects.count() == 1
 
 

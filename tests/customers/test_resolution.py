@@ -39,7 +39,7 @@ def test_married_surname_with_same_birth_date_and_mobile_links():
     (result,) = ingest("atm_svc", {"external_id": "A1", **married})
 
     assert result.action == "linked"
-    assert result.match.rule == "surname_change"
+    assert result.match.rule == "fellegi_sunter_v1"
     assert customer_of("loan_cc", "L1") == customer_of("atm_svc", "A1")
 
 

@@ -44,13 +44,14 @@ def test_a_steward_pages_filters_and_links_a_typo_without_losing_the_agreed_kana
     UserFactory(username="steward001", role="steward")
     taro = loan_customer(0)
     typo = atm_record(0, "ヤマダ タロ")
+    # 60 more, from the loan system by name and birth date only: two pages of them. The
+    # matcher sends some of these look-alikes to review itself; the queue is set up by hand.
+    others = [loan_customer(n) for n in range(1, 61)]
     ReviewCandidate.objects.all().delete()
     ReviewCandidate.objects.create(
         source_record=typo, candidate_customer=taro.customer, rule="kana_typo", score=0.75
     )
-    # 60 more, from the loan system by name and birth date only: two pages of them.
-    for n in range(1, 61):
-        other = loan_customer(n)
+    for other in others:
         ReviewCandidate.objects.create(
             source_record=other,
             candidate_customer=taro.customer,
