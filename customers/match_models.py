@@ -2,10 +2,11 @@
 identifiers.
 
 The newest MatchModel version decides new links. A fresh install has the shipped defaults
-(customers/default_match_weights.json, fitted on generated records like bench/ingest.py's) as
-version 1, made by a migration; `manage.py train_matcher` adds versions fitted on the stored
-records (customers.training). A batch asks for the newest version number once (one short
-query) and parses the weights only when it changed.
+(customers/default_match_weights.json) as version 1, made by a migration: set by hand, not
+fitted, and checked against bench/ingest.py's generated records and the trap tests. `manage.py
+train_matcher` adds versions fitted on the stored records (customers.training). A batch asks
+for the newest version number once (one short query) and parses the weights only when it
+changed.
 """
 
 import json

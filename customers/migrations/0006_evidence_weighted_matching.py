@@ -17,7 +17,7 @@ def add_shipped_weights(apps, schema_editor):
         defaults={
             "parameters": json.loads(shipped.read_text()),
             "trained_by_name": "shipped defaults",
-            "notes": "Fitted on generated records (bench/ingest.py); replace with train_matcher.",
+            "notes": "Set by hand and checked against bench/ingest.py's records; fit yours with train_matcher.",
         },
     )
 
