@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.models import Contact, ContactState, Touchpoint
 from customers.card_numbers import mask_card_numbers
 from customers.models import Customer
@@ -59,6 +60,8 @@ def record_touchpoints(*, records: list[TouchpointRecord]) -> list[RecordedTouch
         key_of = {planned[key]: key for key in created}
         for contact in contacts:
             won[key_of[contact.pk]].contact = contact
+        fresh = [won[key] for key in created]
+        apply_contacts_to_documents(contacts=[t.contact for t in fresh], touchpoints=fresh)
         stored.update(won)
         # Another request stored these a moment ago: read them with their contacts.
         stored.update(_stored([key for key in won if key not in created], with_contact=True))
@@ -125,4 +128,5 @@ def assign_touchpoint_customer(*, touchpoint: Touchpoint, customer: Customer) ->
         raise TouchpointError("This touchpoint already has a customer.")
     contact.customer = customer
     contact.save(update_fields=["customer", "updated_at"])
+    apply_contacts_to_documents(contacts=[contact], touchpoints=[touchpoint])
     return touchpoint
