@@ -64,24 +64,37 @@ def stored_document(customer_id) -> StoredDocument | None:
 def keep_document(*, customer_id, stamp: uuid.UUID | None, body: dict) -> bool:
     """Store a document built after reading `stamp` (None: there was no row), unless a write
     changed the row since: then the build may hold data from before it, and nothing is stored."""
-    if stamp is None:
-        stored = CustomerDocument.objects.bulk_create(
-            [CustomerDocument(customer_id=customer_id, stamp=uuid.uuid4(), body=body)],
-            ignore_conflicts=True,
-        )
-        return bool(stored)
-    if connection.vendor == "postgresql":
-        table = CustomerDocument._meta.db_table
-        field = CustomerDocument._meta.get_field("body")
-        with connection.cursor() as cursor:
+    table = CustomerDocument._meta.db_table
+    values = [
+        _prepared("customer", customer_id),
+        _prepared("stamp", uuid.uuid4() if stamp is None else stamp),
+        _prepared("body", body),
+    ]
+    with connection.cursor() as cursor:
+        if stamp is None:
+            cursor.execute(
+                f"INSERT INTO {table} (customer_id, stamp, body) VALUES (%s, %s, %s) "
+                "ON CONFLICT (customer_id) DO NOTHING",
+                values,
+            )
+        elif connection.vendor == "postgresql":
+            # A row a write holds is skipped, not waited for: that write replaces the body.
             cursor.execute(
                 f"UPDATE {table} SET body = %s WHERE customer_id = ("
                 f"SELECT customer_id FROM {table} WHERE customer_id = %s AND stamp = %s "
                 "FOR UPDATE SKIP LOCKED)",
-                [field.get_db_prep_value(body, connection), customer_id, stamp],
+                [values[2], values[0], values[1]],
             )
-            return cursor.rowcount == 1
-    return bool(CustomerDocument.objects.filter(pk=customer_id, stamp=stamp).update(body=body))
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET body = %s WHERE customer_id = %s AND stamp = %s",
+                [values[2], values[0], values[1]],
+            )
+        return cursor.rowcount == 1
+
+
+def _prepared(name: str, value):
+    return CustomerDocument._meta.get_field(name).get_db_prep_value(value, connection)
 
 
 def _live_ids(customer_ids) -> list:
