@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from customers.events import documents_stale
 from customers.models import Customer, CustomerDocument
@@ -91,6 +92,16 @@ def keep_document(*, customer_id, stamp: uuid.UUID | None, body: dict) -> bool:
                 [values[2], values[0], values[1]],
             )
         return cursor.rowcount == 1
+
+
+def stale_documents(*, customer_ids) -> dict:
+    """Of these ids, the current customers whose document waits to be built, with the stamp
+    to build against (None: no row yet)."""
+    return dict(
+        Customer.objects.filter(pk__in=list(customer_ids), merged_into=None)
+        .filter(Q(document__isnull=True) | Q(document__body__isnull=True))
+        .values_list("pk", "document__stamp")
+    )
 
 
 def _prepared(name: str, value):

@@ -6,20 +6,22 @@ a write from being stored after it."""
 
 import contextlib
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.test import SimpleTestCase
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from console.calls.events import handle_call_event
-from console.calls.screen import build_documents, customer_360
+from console.calls.screen import build_documents, build_stale_documents, customer_360
 from console.service_desk.cases import AtmIncidentInput, report_atm_incident, update_case_status
 from console.touchpoints.interactions import InteractionInput, record_interactions
 from contacts.call_events import CallEventInput
 from contacts.call_outcomes import name_the_caller, set_wrap_up
 from contacts.cases import CaseError
+from contacts.customer_documents import with_entry
 from contacts.identity_checks import record_identity_check
 from contacts.models import Case, CaseStatus, Contact
 from customers.documents import keep_document, mark_stale, stored_document
@@ -213,18 +215,71 @@ class Center:
 
 class KeptDocumentTests(TestCase):
     @settings(
-        max_examples=40,
+        max_examples=30,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(st.lists(writes, min_size=1, max_size=25))
+    @given(st.lists(st.tuples(writes, st.booleans()), min_size=1, max_size=20))
     def test_the_kept_document_equals_a_fresh_build_after_any_writes(self, steps):
+        """Each write is followed or not by a look at every customer (which stores their
+        documents): writes then meet documents built, stale and never built."""
         center = Center()
-        for step in steps:
+        for step, look in steps:
             center.write(step)
+            for i in range(CUSTOMERS) if look else ():
+                center.assert_kept_equals_fresh(i, excluding=bool(i % 2))
         for i in range(CUSTOMERS):
             for excluding in (False, True):
                 center.assert_kept_equals_fresh(i, excluding=excluding)
+
+    def test_documents_built_many_at_once_equal_fresh_builds(self):
+        center = Center()
+        center.touchpoints(0, 9, 1)
+        center.touchpoints(0, 9, 10)
+        center.touchpoints(1, 3, 1)
+        center.call_event(2, "offered", 0)
+        center.atm_incident(1, "card_retained", 1)
+        center.merge(1, 0)
+        mark_stale(customer_ids=center.customer_ids)
+
+        built = build_stale_documents(customer_ids=center.customer_ids)
+
+        assert built == 2  # the absorbed customer's 360 is its survivor's
+        for i in range(CUSTOMERS):
+            assert stored_document(center.customer_ids[i]).body is not None
+            center.assert_kept_equals_fresh(i, excluding=True)
+
+
+class DocumentPartTests(SimpleTestCase):
+    """A part changed in place keeps exactly the newest entries, or asks to be built again."""
+
+    @staticmethod
+    def entry(minute: int, name: str) -> dict:
+        at = (datetime(2026, 12, 1, tzinfo=UTC) + timedelta(minutes=minute)).isoformat()
+        return {"key": [at, at, name], "name": name}
+
+    def names(self, part) -> list[str]:
+        return [entry["name"] for entry in part["entries"]]
+
+    def test_a_newer_contact_goes_in_first_and_the_oldest_falls_off(self):
+        part = {"entries": [self.entry(3, "c"), self.entry(2, "b")], "complete": True}
+
+        part = with_entry(part, self.entry(4, "d"), kept=2)
+
+        assert self.names(part) == ["d", "c"]
+        assert not part["complete"]
+
+    def test_a_contact_moved_below_what_an_incomplete_part_kept_asks_for_a_build(self):
+        part = {"entries": [self.entry(3, "c"), self.entry(2, "b")], "complete": False}
+
+        assert with_entry(part, self.entry(1, "c"), kept=2) is None
+        assert with_entry(part, self.entry(1, "a"), kept=2) is part  # never kept: stays out
+        assert self.names(with_entry(part, self.entry(2, "c"), kept=2)) == ["c", "b"]
+
+    def test_a_complete_part_takes_any_change(self):
+        part = {"entries": [self.entry(3, "c"), self.entry(2, "b")], "complete": True}
+
+        assert self.names(with_entry(part, self.entry(1, "c"), kept=3)) == ["b", "c"]
 
 
 class StaleBuildTests(TestCase):
