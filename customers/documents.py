@@ -21,6 +21,7 @@ under an id means that customer was not merged away when its row was last writte
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -125,7 +126,12 @@ def mark_stale(*, customer_ids) -> None:
         unique_fields=["customer"],
         update_fields=["stamp", "body"],
     )
-    transaction.on_commit(lambda: documents_stale.send(sender=CustomerDocument, customer_ids=ids))
+    transaction.on_commit(partial(announce_stale, ids))
+
+
+def announce_stale(customer_ids: list) -> None:
+    """Run on commit: the rooms above build these documents again (customers.events)."""
+    documents_stale.send(sender=CustomerDocument, customer_ids=customer_ids)
 
 
 def locked_documents(*, customer_ids) -> dict:
@@ -148,9 +154,7 @@ def replace_locked(*, customer_id, body: dict | None) -> None:
     begun before this write is not stored after it."""
     CustomerDocument.objects.filter(pk=customer_id).update(stamp=uuid.uuid4(), body=body)
     if body is None:
-        transaction.on_commit(
-            lambda: documents_stale.send(sender=CustomerDocument, customer_ids=[customer_id])
-        )
+        transaction.on_commit(partial(announce_stale, [customer_id]))
 
 
 def absorbed_by(customer_id):
