@@ -223,13 +223,14 @@ INSERT INTO contacts_contact (
     id, channel, source, call_id, leg, desk, caller_number, dialled_number, identified_at_offer,
     state, offered_at, answered_at, ended_at, wrapped_up_at, hold_seconds, disposition,
     created_at, updated_at, agent_id, customer_id, parent_id, queue_id, wrap_up_code_id,
-    customer_picked_at, customer_picked_by_id)
+    customer_picked_at, customer_picked_by_id, end_reason, identity_check,
+    identity_check_questions, identity_check_reason)
 SELECT md5('bench-history-' || j)::uuid, 'phone', %(source)s, 'hist-' || j, 0, queue.desk,
        '', '0120000000', true, 'wrapped_up', at, at + interval '8 s', at + interval '300 s',
        at + interval '345 s', 0, '', at, at,
        (%(agents)s::int[])[1 + j %% cardinality(%(agents)s::int[])],
        md5('bench-customer-' || (1 + (j::bigint * 104729) %% %(customers)s))::uuid,
-       NULL, queue.id, NULL, NULL, NULL
+       NULL, queue.id, NULL, NULL, NULL, '', '', '[]'::jsonb, ''
 FROM generate_series(1, %(contacts)s) AS j
 CROSS JOIN LATERAL (SELECT now() - (j %% 525600) * interval '1 minute' AS at) AS t
 JOIN contacts_queue AS queue ON queue.name = CASE WHEN j %% 10 = 0 THEN 'atm' ELSE 'loans' END

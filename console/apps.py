@@ -22,13 +22,19 @@ class ConsoleConfig(AppConfig):
         )
         from console.audit.records import sign_in_locked_out
         from console.calls.screen import refresh_screens_after_merge
+        from console.calls.tasks import build_documents_marked_stale
         from console.customer_records.api import audit_customers_shown
         from console.integrations import schema  # noqa: F401 (registers StrictRequestBody)
         from console.integrations.clients import forget_changed_client
         from console.integrations.models import ApiClient
         from console.integrations.webhook_emitting import announce_merge, announce_unmerge
         from console.roles import ensure_roles_after_migrate
-        from customers.events import customers_merged, customers_shown, customers_unmerged
+        from customers.events import (
+            customers_merged,
+            customers_shown,
+            customers_unmerged,
+            documents_stale,
+        )
 
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
         for changed in (post_save, post_delete):
@@ -39,6 +45,7 @@ class ConsoleConfig(AppConfig):
         customers_unmerged.connect(announce_unmerge, dispatch_uid="console-webhooks-unmerge")
         customers_merged.connect(refresh_screens_after_merge, dispatch_uid="screens-merge")
         customers_unmerged.connect(refresh_screens_after_merge, dispatch_uid="screens-unmerge")
+        documents_stale.connect(build_documents_marked_stale, dispatch_uid="documents-stale")
         customers_shown.connect(audit_customers_shown, dispatch_uid="audit-customers-shown")
         user_locked_out.connect(sign_in_locked_out, dispatch_uid="audit-sign-in-lockout")
         user_model = get_user_model()

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from contacts.call_timeline import Leg, TimelineEvent, call_legs
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.models import CallEvent, CallEventType, Channel, Contact, Queue
 from customers.normalization import normalise_phone
 
@@ -111,7 +112,9 @@ def replay_call(*, source: str, call_id: str, customer_id=None, known_users=()) 
     legs = call_legs(events)
     existing = {
         contact.leg: contact
-        for contact in Contact.objects.select_for_update().filter(source=source, call_id=call_id)
+        for contact in Contact.objects.select_for_update(of=("self",))
+        .select_related("wrap_up_code")
+        .filter(source=source, call_id=call_id)
     }
     queues = {q.name: q for q in Queue.objects.filter(name__in={leg.queue for leg in legs})}
     usernames = {leg.agent for leg in legs} - {""}
@@ -144,6 +147,7 @@ def replay_call(*, source: str, call_id: str, customer_id=None, known_users=()) 
             changed.append(contact)
         contacts.append(contact)
         parent = contact
+    apply_contacts_to_documents(contacts=contacts)
     return CallContacts(contacts=contacts, changed=changed, created=created)
 
 

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.desk_policies import desk_policy
 from contacts.models import Contact, WrapUpCode
 from customers.card_numbers import mask_card_numbers
+from customers.documents import mark_stale
 
 
 class WrapUpError(ValueError):
@@ -28,15 +30,16 @@ def set_wrap_up(
     contact.wrap_up_code = code
     contact.disposition = mask_card_numbers(disposition.strip())
     contact.save(update_fields=["wrap_up_code", "disposition", "updated_at"])
+    apply_contacts_to_documents(contacts=[contact])
     return contact
 
 
 @transaction.atomic
 def name_the_caller(*, contact: Contact, customer, picked_by) -> Contact:
     """Every leg of the call is linked to the customer, keeping who picked and when."""
-    Contact.objects.filter(source=contact.source, call_id=contact.call_id).update(
-        customer=customer, customer_picked_by=picked_by, customer_picked_at=timezone.now()
-    )
+    legs = Contact.objects.filter(source=contact.source, call_id=contact.call_id)
+    mark_stale(customer_ids=[*legs.values_list("customer_id", flat=True), customer.pk])
+    legs.update(customer=customer, customer_picked_by=picked_by, customer_picked_at=timezone.now())
     contact.refresh_from_db()
     return contact
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.models import Case, CaseComment, CaseStatus, Channel, Contact, ContactState, Desk
 from customers.card_numbers import mask_card_numbers, mask_card_numbers_in
+from customers.documents import mark_stale
 
 # Which status may follow which: a closed case stays closed (a new problem is a new case).
 NEXT_STATUSES = {
@@ -66,6 +68,7 @@ def open_case(
     try:
         with transaction.atomic():
             case.save()
+            mark_stale(customer_ids=[case.customer_id])
     except IntegrityError:  # the same report twice at once: the other request stored it
         return OpenedCase(
             case=Case.objects.get(source=source, external_id=external_id), created=False
@@ -75,7 +78,7 @@ def open_case(
 
 def record_service_contact(*, case: Case, channel: str = Channel.ATM) -> Contact:
     """The incident as a contact on the customer's timeline, beside their calls."""
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         channel=channel,
         source=case.source,
         desk=Desk.SERVICE_CENTER,
@@ -86,6 +89,8 @@ def record_service_contact(*, case: Case, channel: str = Channel.ATM) -> Contact
         disposition=case.subject[:200],
         case=case,
     )
+    apply_contacts_to_documents(contacts=[contact])
+    return contact
 
 
 def change_case_status(*, case: Case, status: str) -> Case:
@@ -98,6 +103,7 @@ def change_case_status(*, case: Case, status: str) -> Case:
     case.status = status
     case.closed_at = timezone.now() if status == CaseStatus.CLOSED else None
     case.save(update_fields=["status", "closed_at"])
+    mark_stale(customer_ids=[case.customer_id])
     return case
 
 
@@ -119,4 +125,5 @@ def assign_case_customer(*, case: Case, customer) -> Case:
     case.customer = customer
     case.save(update_fields=["customer"])
     case.contacts.filter(customer__isnull=True).update(customer=customer)
+    mark_stale(customer_ids=[customer.pk])
     return case

@@ -5,6 +5,7 @@ contact, shown in its timeline entry."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.desk_policies import identity_questions
 from contacts.models import Contact, IdentityCheckResult
 from customers.card_numbers import mask_card_numbers
@@ -44,4 +45,5 @@ def record_identity_check(
             "updated_at",
         ]
     )
+    apply_contacts_to_documents(contacts=[contact])
     return contact

@@ -42,15 +42,12 @@ def open_cases(*, customer_ids) -> QuerySet[Case]:
     ).order_by("-opened_at")
 
 
-def recent_touchpoints(*, customer_ids, since) -> QuerySet[Touchpoint]:
-    """The customer's touchpoints on other channels since a moment, newest first, with their
-    contacts: one query."""
+def touchpoints_of(*, customer_ids) -> QuerySet[Touchpoint]:
+    """The customers' touchpoints on other channels, newest first, with their contacts."""
     return (
         Touchpoint.objects.filter(
-            contact__customer_id__in=customer_ids,
-            contact__channel__in=TOUCHPOINT_CHANNELS,
-            contact__offered_at__gte=since,
+            contact__customer_id__in=customer_ids, contact__channel__in=TOUCHPOINT_CHANNELS
         )
         .select_related("contact")
-        .order_by("-contact__offered_at")
+        .order_by("-contact__offered_at", "-contact__created_at")
     )

@@ -10,9 +10,11 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 
+from contacts.customer_documents import apply_contacts_to_documents
 from contacts.models import Contact, ContactState, Touchpoint
 from customers.bulk_writes import insert_rows, insert_rows_skipping_conflicts, one_of
 from customers.card_numbers import mask_card_numbers
+from customers.documents import mark_stale
 from customers.models import Customer
 
 
@@ -65,6 +67,7 @@ def record_touchpoints(*, records: list[TouchpointRecord]) -> list[RecordedTouch
             rows=[_contact_row(new[key], planned[key]) for key in created],
         )
         stored.update({key: (planned[key], new[key].customer_id) for key in created})
+        _mark_documents_stale(customer_ids={new[key].customer_id for key in created})
         # Another request stored these a moment ago: read them.
         stored.update(_stored([key for key in new if key not in created]))
     return [
@@ -77,6 +80,19 @@ def record_touchpoints(*, records: list[TouchpointRecord]) -> list[RecordedTouch
         )
         for source, external_id in keys
     ]
+
+
+def _mark_documents_stale(*, customer_ids: set) -> None:
+    """A batch's new touchpoints make their customers' kept 360s stale (one statement), rather
+    than each changed in place (two statements a customer: two thousand for a batch); they are
+    built again on commit. A customer merged away shows on its survivor's document too."""
+    ids = {customer_id for customer_id in customer_ids if customer_id}
+    if not ids:
+        return
+    survivors = Customer.objects.filter(pk__in=ids, merged_into__isnull=False).values_list(
+        "merged_into_id", flat=True
+    )
+    mark_stale(customer_ids=ids | set(survivors))
 
 
 def _stored(keys: list[tuple[str, str]]) -> dict:
@@ -164,4 +180,5 @@ def assign_touchpoint_customer(*, touchpoint: Touchpoint, customer: Customer) ->
         raise TouchpointError("This touchpoint already has a customer.")
     contact.customer = customer
     contact.save(update_fields=["customer", "updated_at"])
+    apply_contacts_to_documents(contacts=[contact], touchpoints=[touchpoint])
     return touchpoint

@@ -11,3 +11,7 @@ customers_unmerged = Signal()
 # customer_ids, reason and listed (in a list of results rather than opened one by one); the
 # console writes each showing to its access log.
 customers_shown = Signal()
+
+# Sent on commit with customer_ids: their kept customer-360 documents were marked stale
+# (customers.documents), so the console can build them again before the next screen pop.
+documents_stale = Signal()

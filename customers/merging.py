@@ -10,6 +10,7 @@ import uuid
 from django.db import transaction
 
 from customers.bulk_writes import rows_with_one_of
+from customers.documents import mark_stale
 from customers.events import customers_merged, customers_unmerged
 from customers.models import Customer, DecisionKind, MergeDecision, SourceRecord
 from customers.survivorship import refresh_customers
@@ -44,6 +45,7 @@ def merge_customers(
         Customer.objects.filter(merged_into=absorbed).update(merged_into=survivor)
         absorbed.merged_into = survivor
         absorbed.save(update_fields=["merged_into", "updated_at"])
+        mark_stale(customer_ids=[survivor.pk, absorbed.pk])
         decision = MergeDecision.objects.create(
             kind=DecisionKind.MERGED,
             customer=survivor,

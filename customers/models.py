@@ -289,3 +289,19 @@ class MatchModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+class CustomerDocument(models.Model):
+    """The customer-360 as last built, kept so that a screen pop reads one row (see
+    customers.documents for the rules that keep it equal to a fresh build). `body` is None
+    while the document waits to be built again; `stamp` changes with every write that touches
+    it, so a build that started before the write cannot be stored after it."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="document"
+    )
+    stamp = models.UUIDField(default=uuid.uuid4)
+    body = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ({'built' if self.body is not None else 'stale'})"

@@ -207,20 +207,43 @@ def customer_with_records(customer_id) -> CustomerRecords | None:
     if found is None:
         return None
     customer, customer_ids = found
-    records = list(
-        SourceRecord.objects.filter(customer=customer)
-        .order_by("system", "external_id")
-        .prefetch_related(Prefetch("accounts", queryset=Account.objects.order_by("kind", "id")))
-    )
-    accounts = [account for record in records for account in record.accounts.all()]
     merged_from = str(customer_id) if str(customer.pk) != str(customer_id) else None
-    return CustomerRecords(
-        customer=customer,
-        merged_from=merged_from,
-        source_records=records,
-        accounts=accounts,
-        customer_ids=customer_ids,
-    )
+    return _with_records({customer.pk: (customer, customer_ids)}, merged_from=merged_from)[
+        customer.pk
+    ]
+
+
+def current_customers_with_records(customer_ids) -> dict:
+    """`customer_with_records` for many current customers at once, by id, in three queries
+    (ids merged away or unknown are left out)."""
+    ids = list(customer_ids)
+    family = list(Customer.objects.filter(Q(pk__in=ids, merged_into=None) | Q(merged_into__in=ids)))
+    found = {c.pk: (c, [c.pk]) for c in family if c.merged_into_id is None}
+    for absorbed in family:
+        if absorbed.merged_into_id in found:
+            found[absorbed.merged_into_id][1].append(absorbed.pk)
+    return _with_records(found, merged_from=None)
+
+
+def _with_records(found: dict, *, merged_from: str | None) -> dict:
+    """`found`: customer id → (customer, ids of the customer and those merged into it)."""
+    records_of: dict = {customer_id: [] for customer_id in found}
+    for record in (
+        SourceRecord.objects.filter(customer__in=list(found))
+        .order_by("customer_id", "system", "external_id")
+        .prefetch_related(Prefetch("accounts", queryset=Account.objects.order_by("kind", "id")))
+    ):
+        records_of[record.customer_id].append(record)
+    return {
+        customer_id: CustomerRecords(
+            customer=customer,
+            merged_from=merged_from,
+            source_records=records_of[customer_id],
+            accounts=[account for r in records_of[customer_id] for account in r.accounts.all()],
+            customer_ids=customer_ids,
+        )
+        for customer_id, (customer, customer_ids) in found.items()
+    }
 
 
 def customer_by_reference(

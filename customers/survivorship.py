@@ -16,6 +16,7 @@ from typing import Protocol
 from django.utils import timezone
 
 from customers.bulk_writes import rows_with_one_of, update_rows
+from customers.documents import mark_stale
 from customers.models import Customer, ReviewCandidate, ReviewStatus, SourceRecord
 from customers.normalization import (
     normalise_address,
@@ -150,10 +151,13 @@ def surviving_row(values: dict) -> tuple:
 
 
 def refresh_customers(customer_ids: Iterable) -> None:
-    """Recompute survivorship for these customers in one query and one bulk update."""
+    """Recompute survivorship for these customers in one query and one bulk update. Every
+    write that changes a customer's records or accounts calls this, so their kept 360
+    documents are marked stale here."""
     ids = set(customer_ids)
     if not ids:
         return
+    mark_stale(customer_ids=ids)
     records_by_customer: dict = {customer_id: [] for customer_id in ids}
     for record in rows_with_one_of(
         SourceRecord,

@@ -20,6 +20,7 @@ from contacts.models import (
     Queue,
     WrapUpCode,
 )
+from customers.documents import mark_stale
 
 DEMO_SOURCE = "demo-history"
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -132,4 +133,5 @@ def create_demo_history(*, customers: list, agents_by_desk: dict, rng: random.Ra
     Contact.objects.bulk_create(contacts)
     ContactNote.objects.bulk_create(notes)
     Case.objects.bulk_create(cases)
+    mark_stale(customer_ids={row.customer_id for row in (*contacts, *cases)})
     return len(contacts)

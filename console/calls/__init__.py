@@ -6,7 +6,7 @@ the 360 calls).
 May import: console.agents, console.audit (who saw which customer), console.integrations
 (webhooks), console.supervision (live figures), console.follow_ups (a wrap-up's follow-ups),
 console.realtime, the rooms below. Other packages use `events`, `screen`, `api`, `pages`,
-`consumers`, `next_best_actions` (the customer page shows the same alerts and offers) and `admin`
-(the desks' policies)."""
+`consumers`, `next_best_actions` (the customer page shows the same alerts and offers), `admin`
+(the desks' policies) and `tasks` (the shell wires the stale documents' rebuild to its signal)."""
 
-__all__ = ["admin", "api", "consumers", "events", "next_best_actions", "pages", "screen"]
+__all__ = ["admin", "api", "consumers", "events", "next_best_actions", "pages", "screen", "tasks"]

@@ -4,11 +4,19 @@ what the 360 shows (a case opened, updated or closed, the caller picked, a stewa
 merge or an unmerge). Writes call `refresh_screens` inside their transaction: the message is
 stored with the write and announced on its commit.
 
-The 360 takes a fixed number of queries whatever the customer's size: the customer with records
-and accounts (3), open cases (1), recent contacts (1), the week's touchpoints (1).
+The 360 is kept built, one document per customer (customers.documents): a screen pop reads one
+row. The writes that change what it shows mark it stale in their transaction, or change it in
+place (a call's contacts, contacts.customer_documents); a stale one is built again by the first
+reader, or on commit by a task (`build_stale_documents`). A document holds what does not depend
+on the moment: the parts that do (the week's touchpoints, alerts and next best actions) are
+worked out from it when it is read, and so is leaving out the call the agent is on. A build
+takes six queries for one customer or five hundred: the customers with their records and
+accounts (3), open cases (1), contacts (1), touchpoints (1).
 """
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +26,7 @@ from console.audit.records import record_customer_views
 from console.calls.next_best_actions import alerts, customer_facts, next_best_actions
 from console.labels import format_phone
 from console.realtime import messages_after, send_to_agent
+from contacts.customer_documents import contact_parts
 from contacts.desk_policies import identity_questions
 from contacts.models import CallEvent, CallEventType, Contact, ContactState
 from contacts.representations import (
@@ -25,10 +34,11 @@ from contacts.representations import (
     case_json,
     contact_json,
     identity_check_json,
-    touchpoint_json,
 )
-from contacts.timeline import customer_contacts, open_cases, recent_touchpoints
-from customers.queries import caller_candidates, customer_with_records
+from contacts.timeline import customer_contacts, open_cases
+from customers.documents import keep_document, stale_documents, stored_document
+from customers.models import SourceRecord
+from customers.queries import caller_candidates, current_customers_with_records
 from customers.serializers import (
     AccountSerializer,
     CustomerIdentitySerializer,
@@ -40,6 +50,8 @@ RECENT_CONTACTS = 10
 # who applied in the app this morning need not explain it.
 SINCE_LAST_CALL = timedelta(days=7)
 RECENT_TOUCHPOINTS = 20
+# Customers built at once by build_stale_documents: the queries' IN lists stay short.
+BUILD_BATCH = 500
 
 # One instance of each, built once: a DRF model serializer otherwise builds its fields from the
 # model on every use (half a millisecond of each screen pop). `to_representation` keeps no state
@@ -49,48 +61,128 @@ _ACCOUNT = AccountSerializer()
 _SOURCE_RECORD = SourceRecordSerializer()
 
 
-def customer_360(
-    *, customer_id, with_source_records: bool = True, excluding_call: tuple[str, str] | None = None
-) -> dict | None:
-    """`excluding_call` (source, call id): the call the agent is on, which is not history."""
-    loaded = customer_with_records(customer_id)
-    if loaded is None:
-        return None
-    customer = loaded.customer
-    cases = list(open_cases(customer_ids=loaded.customer_ids))
-    contacts = customer_contacts(customer_ids=loaded.customer_ids)
-    if excluding_call:
-        source, call_id = excluding_call
-        contacts = contacts.exclude(source=source, call_id=call_id)
-    recent_contacts = list(contacts.only(*CONTACT_JSON_FIELDS)[:RECENT_CONTACTS])
-    now = timezone.now()
-    touchpoints = recent_touchpoints(customer_ids=loaded.customer_ids, since=now - SINCE_LAST_CALL)
-    facts = customer_facts(customer=customer, accounts=loaded.accounts, open_cases=cases, now=now)
-    context = {
-        **_IDENTITY.to_representation(customer),
-        "accounts": [_ACCOUNT.to_representation(account) for account in loaded.accounts],
-        "open_cases": [case_json(case) for case in cases],
-        "recent_contacts": [contact_json(contact) for contact in recent_contacts],
-        "since_last_call": [touchpoint_json(t) for t in touchpoints[:RECENT_TOUCHPOINTS]],
-        "alerts": alerts(facts),
-        "next_best_actions": next_best_actions(facts),
-        "match": [
-            {
-                "system": r.system,
-                "external_id": r.external_id,
-                "rule": r.link_rule or None,
-                "score": r.link_score,
-            }
-            for r in loaded.source_records
-        ],
+def build_documents(customer_ids) -> dict:
+    """The documents of these current customers, by id, built from the database."""
+    loaded = current_customers_with_records(customer_ids)
+    families = {customer_id: found.customer_ids for customer_id, found in loaded.items()}
+    survivor_of = {member: survivor for survivor, ids in families.items() for member in ids}
+    cases = defaultdict(list)
+    for case in open_cases(customer_ids=list(survivor_of)):
+        cases[survivor_of[case.customer_id]].append(case)
+    parts = contact_parts(families=families)
+    return {
+        customer_id: {
+            "customer_ids": sorted(str(member) for member in found.customer_ids),
+            "identity": _IDENTITY.to_representation(found.customer),
+            "accounts": [_ACCOUNT.to_representation(account) for account in found.accounts],
+            "open_cases": [case_json(case) for case in cases[customer_id]],
+            "match": [
+                {
+                    "system": r.system,
+                    "external_id": r.external_id,
+                    "rule": r.link_rule or None,
+                    "score": r.link_score,
+                }
+                for r in found.source_records
+            ],
+            **parts[customer_id],
+        }
+        for customer_id, found in loaded.items()
     }
+
+
+def build_stale_documents(*, customer_ids) -> int:
+    """Build and keep the documents of these customers that wait to be built (or were never):
+    `BUILD_BATCH` customers at a time, six queries and one statement per document. A document a
+    write changed meanwhile is left for the next reader. Safe to run twice at once."""
+    kept = 0
+    ids = list(customer_ids)
+    for start in range(0, len(ids), BUILD_BATCH):
+        waiting = stale_documents(customer_ids=ids[start : start + BUILD_BATCH])
+        built = build_documents(list(waiting))
+        for customer_id, body in built.items():
+            kept += keep_document(customer_id=customer_id, stamp=waiting[customer_id], body=body)
+    return kept
+
+
+def customer_360(
+    *,
+    customer_id,
+    with_source_records: bool = True,
+    excluding_call: tuple[str, str] | None = None,
+    from_scratch: bool = False,
+) -> dict | None:
+    """`excluding_call` (source, call id): the call the agent is on, which is not history.
+    `from_scratch`: built from the database, the kept document neither read nor stored (what
+    a kept one must always equal)."""
+    stored = stored_document(customer_id)
+    if stored is None:
+        return None
+    document = None if from_scratch else stored.body
+    if document is None:
+        document = build_documents([stored.customer_id]).get(stored.customer_id)
+        if document is None:  # merged away or deleted since the row was read
+            return None
+        if not from_scratch:
+            keep_document(customer_id=stored.customer_id, stamp=stored.stamp, body=document)
+    context = _shown(document, now=timezone.now(), excluding_call=excluding_call)
     if with_source_records:
         context["source_records"] = [
-            _SOURCE_RECORD.to_representation(record) for record in loaded.source_records
+            _SOURCE_RECORD.to_representation(record)
+            for record in SourceRecord.objects.filter(customer_id=stored.customer_id).order_by(
+                "system", "external_id"
+            )
         ]
-    if loaded.merged_from:
-        context["merged_from"] = loaded.merged_from
+    if stored.merged_from:
+        context["merged_from"] = stored.merged_from
     return context
+
+
+def _shown(document: dict, *, now: datetime, excluding_call: tuple[str, str] | None) -> dict:
+    """The 360 from a document at this moment."""
+    facts = customer_facts(
+        customer=SimpleNamespace(**document["identity"]),
+        accounts=[SimpleNamespace(**account) for account in document["accounts"]],
+        open_cases=[
+            SimpleNamespace(kind=case["kind"], opened_at=datetime.fromisoformat(case["opened_at"]))
+            for case in document["open_cases"]
+        ],
+        now=now,
+    )
+    since = now - SINCE_LAST_CALL
+    return {
+        **document["identity"],
+        "accounts": document["accounts"],
+        "open_cases": document["open_cases"],
+        "recent_contacts": _recent_contacts(document, excluding_call=excluding_call),
+        "since_last_call": [
+            entry["touchpoint"]
+            for entry in document["touchpoints"]["entries"]
+            if entry["touchpoint"]["occurred_at"]
+            and datetime.fromisoformat(entry["touchpoint"]["occurred_at"]) >= since
+        ][:RECENT_TOUCHPOINTS],
+        "alerts": alerts(facts),
+        "next_best_actions": next_best_actions(facts),
+        "match": document["match"],
+    }
+
+
+def _recent_contacts(document: dict, *, excluding_call: tuple[str, str] | None) -> list[dict]:
+    """The newest contacts but the call's own legs. A document keeps a few more than shown for
+    them; a call with more legs than that is read from the database."""
+    part = document["contacts"]
+    entries = [
+        entry
+        for entry in part["entries"]
+        if not excluding_call or (entry["source"], entry["call_id"]) != tuple(excluding_call)
+    ]
+    if len(entries) >= RECENT_CONTACTS or part["complete"]:
+        return [entry["contact"] for entry in entries[:RECENT_CONTACTS]]
+    source, call_id = excluding_call
+    contacts = customer_contacts(customer_ids=document["customer_ids"]).exclude(
+        source=source, call_id=call_id
+    )
+    return [contact_json(c) for c in contacts.only(*CONTACT_JSON_FIELDS)[:RECENT_CONTACTS]]
 
 
 def screen_pop(contact: Contact) -> dict:
