@@ -12,30 +12,15 @@
   const me = root.dataset.me;
   const mayJoin = root.dataset.mayJoin === "true";
   const MODES = ["monitor", "whisper", "barge"];
-  const REFUSED_CODES = new Set([4401, 4403]);
+  const { element } = window.SupervisorLive;
   let stats = JSON.parse($("wallboard-state").textContent);
   let receivedAt = Date.now();
-  let retryDelay = 500;
-  let refused = false;
   const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "ja", {
     timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", second: "2-digit",
   });
 
-  function element(tag, text, attributes) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = text;
-    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-    return node;
-  }
   const elapsed = () => Math.floor((Date.now() - receivedAt) / 1000);
-  function clock(seconds) {
-    if (seconds === null || seconds === undefined) return labels.none;
-    const s = Math.max(0, Math.floor(seconds));
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    const rest = String(s % 60).padStart(2, "0");
-    return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-  }
+  const clock = (seconds) => window.SupervisorLive.clock(seconds, labels.none);
   const deskName = (desk) => labels.desks[desk] || desk;
   const inState = (agent) => agent.seconds_in_state + elapsed();
   // Past the state's threshold (settings.LONG_STATE_ALERT_SECONDS); states without one never are.
@@ -44,42 +29,6 @@
     return limit !== undefined && inState(agent) > limit;
   }
   const helpSeconds = (agent) => Math.max(0, (Date.now() - Date.parse(agent.help_raised_at)) / 1000);
-
-  // --- connection ---
-  function showConnection(connected) {
-    const status = $("connection");
-    status.dataset.connected = String(connected);
-    status.textContent = connected ? labels.online : labels.offline;
-    document.body.classList.toggle("socket-offline", !connected);
-  }
-
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${window.location.host}/ws/supervisor/?view=seat_map`);
-    socket.addEventListener("open", () => {
-      retryDelay = 500;
-      showConnection(true);
-    });
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "stats") {
-        stats = message;
-        receivedAt = Date.now();
-        render();
-      } else if (message.type === "help_sign") {
-        onHelpSign(message);
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      showConnection(false);
-      if (REFUSED_CODES.has(event.code)) {
-        refused = true;
-        return;
-      }
-      window.setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 10000);
-    });
-  }
 
   // An agent raised or lowered the sign: shown at once, ahead of the next frame.
   function onHelpSign(message) {
@@ -198,11 +147,23 @@
     renderWaiting();
   }
 
-  showConnection(false);
+  window.SupervisorLive.showConnection(false, labels);
   render();
-  connect();
+  const live = window.SupervisorLive.connect({
+    query: "?view=seat_map",
+    labels,
+    onMessage: (message) => {
+      if (message.type === "stats") {
+        stats = message;
+        receivedAt = Date.now();
+        render();
+      } else if (message.type === "help_sign") {
+        onHelpSign(message);
+      }
+    },
+  });
   // The clocks and flags move on every second; the tiles are small enough to draw again.
   window.setInterval(() => {
-    if (!refused) render();
+    if (!live.refused) render();
   }, 1000);
 })();

@@ -8,34 +8,15 @@
   const labels = JSON.parse($("wallboard-labels").textContent);
   let stats = JSON.parse($("wallboard-state").textContent);
   let receivedAt = Date.now();
-  let socket = null;
-  let retryDelay = 500;
-  let refused = false;
   const charts = {};
-
-  // Refused before accepting (not signed in, not a supervisor): reconnecting would not help.
-  const REFUSED_CODES = new Set([4401, 4403]);
+  const { element } = window.SupervisorLive;
   const DESK_COLOURS = { contact_center: "#0b5cad", service_center: "#b35c00" };
   const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "ja", {
     timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", second: "2-digit",
   });
 
-  function element(tag, text, attributes) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = text;
-    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-    return node;
-  }
-
   const elapsed = () => Math.floor((Date.now() - receivedAt) / 1000);
-  function clock(seconds) {
-    if (seconds === null || seconds === undefined) return labels.none;
-    const s = Math.max(0, Math.floor(seconds));
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    const rest = String(s % 60).padStart(2, "0");
-    return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-  }
+  const clock = (seconds) => window.SupervisorLive.clock(seconds, labels.none);
   const percent = (rate) => (rate === null || rate === undefined ? labels.none : `${(rate * 100).toFixed(1)}%`);
   const seconds = (value) => clock(value);
   // "met" / "missed" against the queue's (or desk's) target; nothing without a figure.
@@ -49,40 +30,6 @@
   }
   const deskName = (desk) => labels.desks[desk] || desk;
   const waitClock = (entry) => clock(entry.waiting ? entry.longest_wait_s + elapsed() : 0);
-
-  // --- connection ---
-  function showConnection(connected) {
-    const status = $("connection");
-    status.dataset.connected = String(connected);
-    status.textContent = connected ? labels.online : labels.offline;
-    document.body.classList.toggle("socket-offline", !connected);
-  }
-
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${window.location.host}/ws/supervisor/`);
-    socket.addEventListener("open", () => {
-      retryDelay = 500;
-      showConnection(true);
-    });
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "stats") {
-        stats = message;
-        receivedAt = Date.now();
-        render();
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      showConnection(false);
-      if (REFUSED_CODES.has(event.code)) {
-        refused = true;
-        return;
-      }
-      window.setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 10000);
-    });
-  }
 
   // --- figures ---
   function tile(desk) {
@@ -282,10 +229,19 @@
     }
   }
 
-  showConnection(false);
+  window.SupervisorLive.showConnection(false, labels);
   render();
-  connect();
+  const live = window.SupervisorLive.connect({
+    labels,
+    onMessage: (message) => {
+      if (message.type === "stats") {
+        stats = message;
+        receivedAt = Date.now();
+        render();
+      }
+    },
+  });
   window.setInterval(() => {
-    if (!refused) tick();
+    if (!live.refused) tick();
   }, 1000);
 })();
