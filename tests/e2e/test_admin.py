@@ -32,7 +32,8 @@ def test_an_administrator_sets_up_a_person_a_queue_a_wrap_up_code_and_an_api_cli
     # A queue first, so the new agent can be given it as a skill.
     page.goto(f"{daphne_server.url}/admin/contacts/queue/add/")
     page.fill("#id_name", "campaign")
-    page.fill("#id_label", "キャンペーン")
+    page.fill("#id_label_ja", "キャンペーン")
+    page.fill("#id_label_en", "Campaign")
     page.select_option("#id_desk", "contact_center")
     page.fill("#id_service_level_seconds", "30")
     page.fill("#id_service_level_target", "85")
@@ -45,6 +46,7 @@ def test_an_administrator_sets_up_a_person_a_queue_a_wrap_up_code_and_an_api_cli
         85,
         4,
     )
+    assert (campaign.label_ja, campaign.label_en) == ("キャンペーン", "Campaign")
 
     page.goto(f"{daphne_server.url}/admin/auth/user/add/")
     page.fill("#id_username", "agent777")
@@ -67,10 +69,12 @@ def test_an_administrator_sets_up_a_person_a_queue_a_wrap_up_code_and_an_api_cli
     page.goto(f"{daphne_server.url}/admin/contacts/wrapupcode/add/")
     page.select_option("#id_desk", "contact_center")
     page.fill("#id_code", "limit_raised")
-    page.fill("#id_label", "増枠済み")
+    page.fill("#id_label_ja", "増枠済み")
+    page.fill("#id_label_en", "Limit raised")
     save(page)
     expect(page.locator(".messagelist .success")).to_be_visible()
-    assert WrapUpCode.objects.filter(desk="contact_center", code="limit_raised").exists()
+    limit_raised = WrapUpCode.objects.get(desk="contact_center", code="limit_raised")
+    assert (limit_raised.label_ja, limit_raised.label_en) == ("増枠済み", "Limit raised")
 
     page.goto(f"{daphne_server.url}/admin/console/apiclient/add/")
     page.fill("#id_name", "pbx-tokyo")
