@@ -222,20 +222,24 @@ def _copy_new_rows(
         pks = _allocate_ids(model, len(rows)) if from_sequence else [pk.get_default() for _ in rows]
         fields = [pk.attname, *fields]
         rows = [(key, *row) for key, row in zip(pks, rows, strict=True)]
+    columns, full_rows = _completed(meta, fields, rows, skip_sequence_pk=from_sequence)
+    _copy(meta.db_table, columns, full_rows)
+    return pks
+
+
+def _completed(meta, fields: list[str], rows, *, skip_sequence_pk: bool = False) -> tuple:
+    """Every column to write, and the rows with the columns the caller left out filled in
+    (their defaults; the time for auto_now fields). A primary key from a sequence is left to
+    the database when `skip_sequence_pk`."""
     given = [meta.get_field(name) for name in fields]
     missing = [
         field
         for field in meta.concrete_fields
-        if field not in given and not (field is pk and from_sequence)
+        if field not in given and not (field is meta.pk and skip_sequence_pk)
     ]
     now = timezone.now()
     fill = [_filled_column(field, now) for field in missing]
-    _copy(
-        meta.db_table,
-        [*given, *missing],
-        ([*row, *(value() for value in fill)] for row in rows),
-    )
-    return pks
+    return [*given, *missing], ([*row, *(value() for value in fill)] for row in rows)
 
 
 def update_rows(
@@ -297,12 +301,8 @@ def insert_rows_skipping_conflicts(
         model.objects.bulk_create(objects, batch_size=ROWS_PER_STATEMENT, ignore_conflicts=True)
         planned = [row[position] for row in rows]
         return set(model.objects.filter(pk__in=planned).values_list("pk", flat=True))
-    given = [meta.get_field(name) for name in fields]
-    now = timezone.now()
-    missing = [field for field in meta.concrete_fields if field not in given]
-    fill = [_filled_column(field, now) for field in missing]
-    columns = [*given, *missing]
-    staging = _staged(meta, columns, ([*row, *(value() for value in fill)] for row in rows))
+    columns, full_rows = _completed(meta, list(fields), rows)
+    staging = _staged(meta, columns, full_rows)
     names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
     with connection.cursor() as cursor:
         cursor.execute(
